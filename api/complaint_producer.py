@@ -1,0 +1,73 @@
+"""Produce ingested complaints to Kafka, and say clearly when the broker cannot take them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from hotline.settings import Settings
+from streams.records import ComplaintEvent
+
+__all__ = ["BrokerUnavailable", "ComplaintProducer"]
+
+log = logging.getLogger(__name__)
+
+#: Batch close-by time: concurrent requests share one produce request without noticeable delay.
+LINGER_MS = 2
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker did not acknowledge in time: nothing was accepted."""
+
+
+class ComplaintProducer:
+    """Sends complaints to ``complaints.in`` keyed by event id and waits for the broker's ack."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.topic = settings.topic("complaints.in")
+        self.timeout_s = settings.produce_timeout_s
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            linger_ms=LINGER_MS,
+            acks=1 if settings.broker_kind == "tansu" else "all",
+            request_timeout_ms=int(settings.produce_timeout_s * 1000),
+            # Tansu answers ListOffsets wrongly for multi-record batches (see streams.app).
+            max_batch_size=1 if settings.broker_kind == "tansu" else 16384,
+        )
+        self._started = False
+
+    async def start(self) -> None:
+        """Connect; an unreachable broker is logged, not fatal: ingest answers 503 until it is back."""
+        try:
+            await asyncio.wait_for(self._producer.start(), self.timeout_s)
+            self._started = True
+        except (KafkaError, OSError, TimeoutError) as exc:
+            log.error("broker unreachable at start (%s); ingest will answer 503 until it is back", exc)
+
+    async def stop(self) -> None:
+        if self._started:
+            await self._producer.stop()
+
+    async def send(self, events: Sequence[ComplaintEvent]) -> None:
+        """Send all ``events`` and wait until the broker acknowledged each, or raise BrokerUnavailable."""
+        if not self._started:
+            await self.start()
+            if not self._started:
+                raise BrokerUnavailable("the message broker is unreachable; nothing was accepted")
+        try:
+            futures = [
+                await self._producer.send(
+                    self.topic, key=e.event_id.encode(), value=e.model_dump_json().encode()
+                )
+                for e in events
+            ]
+            await asyncio.wait_for(asyncio.gather(*futures), self.timeout_s)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            log.error("broker did not acknowledge %d complaint(s): %s", len(events), exc)
+            raise BrokerUnavailable(
+                "the message broker did not acknowledge in time; the request was not accepted, retry it"
+            ) from exc

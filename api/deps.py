@@ -1,0 +1,31 @@
+"""Dependencies as ``Annotated`` aliases, so route signatures read plainly."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import redis.asyncio as aioredis
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+from api.complaint_producer import ComplaintProducer
+from hotline.settings import Settings
+
+__all__ = ["ProducerDep", "RedisDep", "SettingsDep"]
+
+
+def _settings(request: HTTPConnection) -> Settings:
+    return request.app.state.settings
+
+
+def _producer(request: HTTPConnection) -> ComplaintProducer:
+    return request.app.state.producer
+
+
+def _redis(request: HTTPConnection) -> aioredis.Redis:
+    return request.app.state.redis
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+ProducerDep = Annotated[ComplaintProducer, Depends(_producer)]
+RedisDep = Annotated[aioredis.Redis, Depends(_redis)]

@@ -1,0 +1,121 @@
+"""Ingest of text complaints from every channel (web, app, WeChat, e-mail, branch, regulator)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from api.auth import TokenRequired
+from api.complaint_producer import BrokerUnavailable
+from api.customer_refs import hash_customer_ref
+from api.deps import ProducerDep, SettingsDep
+from hotline.settings import Settings
+from streams.records import Channel, ComplaintEvent
+
+__all__ = ["ComplaintAccepted", "ComplaintIn", "router"]
+
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"], dependencies=[TokenRequired])
+
+#: Most complaints one batch request may carry.
+MAX_BATCH = 1000
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class ComplaintIn(BaseModel):
+    """A complaint as a channel system submits it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: EventId | None = Field(
+        None, description="Your id for this complaint; a retry with the same id is stored once."
+    )
+    text: str = Field(min_length=1, description="The complaint text (length limit: HOTLINE_MAX_TEXT_CHARS).")
+    channel: Channel
+    branch: ShortText | None = None
+    line: ShortText | None = Field(None, description="Hotline line or queue.")
+    product_hint: Annotated[str, StringConstraints(max_length=128)] | None = None
+    customer_ref: Annotated[str, StringConstraints(max_length=128)] | None = Field(
+        None, description="Customer number or phone; only a keyed hash is kept."
+    )
+    regulator_forwarded: bool = False
+    regulator_ref: Annotated[str, StringConstraints(max_length=128)] | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _no_control_characters(cls, text: str) -> str:
+        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+            raise ValueError("must not contain control characters")
+        return text
+
+
+class ComplaintBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    complaints: list[ComplaintIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ComplaintAccepted(BaseModel):
+    id: str
+    received_at: float
+
+
+class BatchAccepted(BaseModel):
+    accepted: list[ComplaintAccepted]
+
+
+def _to_event(c: ComplaintIn, settings: Settings, received_at: float, index: int) -> ComplaintEvent:
+    if len(c.text) > settings.max_text_chars:
+        where = ["body", "text"] if index < 0 else ["body", "complaints", index, "text"]
+        raise RequestValidationError(
+            [
+                {
+                    "loc": where,
+                    "type": "string_too_long",
+                    "msg": f"text is {len(c.text)} characters; at most {settings.max_text_chars} allowed",
+                }
+            ]
+        )
+    key = settings.pii_hash_key.get_secret_value().encode() if settings.pii_hash_key else None
+    return ComplaintEvent(
+        event_id=c.id or uuid.uuid4().hex,
+        text=c.text,
+        channel=c.channel,
+        branch=c.branch,
+        line=c.line,
+        product_hint=c.product_hint,
+        customer_ref_hash=hash_customer_ref(c.customer_ref, key) if c.customer_ref else None,
+        regulator_forwarded=c.regulator_forwarded,
+        regulator_ref=c.regulator_ref,
+        received_at=received_at,
+    )
+
+
+async def _produce(producer: ProducerDep, events: list[ComplaintEvent]) -> None:
+    try:
+        await producer.send(events)
+    except BrokerUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "5"}) from exc
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ComplaintAccepted)
+async def submit_complaint(body: ComplaintIn, settings: SettingsDep, producer: ProducerDep) -> ComplaintAccepted:
+    """Accept one complaint; 202 once the broker has it, 503 (nothing accepted) when it is down."""
+    event = _to_event(body, settings, time.time(), -1)
+    await _produce(producer, [event])
+    return ComplaintAccepted(id=event.event_id, received_at=event.received_at)
+
+
+@router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted)
+async def submit_complaints(body: ComplaintBatchIn, settings: SettingsDep, producer: ProducerDep) -> BatchAccepted:
+    """Accept up to 1,000 complaints at once (ticket systems forwarding a backlog)."""
+    now = time.time()
+    events = [_to_event(c, settings, now, i) for i, c in enumerate(body.complaints)]
+    await _produce(producer, events)
+    return BatchAccepted(accepted=[ComplaintAccepted(id=e.event_id, received_at=now) for e in events])

@@ -1,0 +1,40 @@
+"""Liveness (``/healthz``, no token: load balancers probe it) and readiness (``/readyz``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import BaseModel
+
+from api.auth import TokenRequired
+from api.readiness import check_readiness
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, str]
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """The API process is up."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Readiness, dependencies=[TokenRequired])
+async def readyz(request: Request, response: Response) -> Readiness:
+    """Every dependency answers: broker, Redis, ClickHouse, a model in the registry. 503 otherwise."""
+    checks = await asyncio.wait_for(check_readiness(request.app.state), timeout=5.0)
+    ready = all(v == "ok" for v in checks.values())
+    if not ready:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Readiness(ready=ready, checks=checks)

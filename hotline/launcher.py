@@ -1,0 +1,60 @@
+"""``hotline up``: the local stack, one worker, the API and (with --demo) a model and a simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from hotline.local_stack import start_services, status_services, stop_services
+from hotline.model_bootstrap import bootstrap_model, registry_has_model
+from hotline.settings import Settings
+from hotline.supervisor import ChildSpec, Supervisor
+
+__all__ = ["run_up"]
+
+log = logging.getLogger(__name__)
+
+
+def _hotline(*args: str) -> list[str]:
+    """Argv running a ``hotline`` subcommand with this interpreter (works without the venv on PATH)."""
+    return [sys.executable, "-m", "hotline.cli", *args]
+
+
+def run_up(settings: Settings, *, demo: bool, data: Path | None, rate: float) -> int:
+    """Start everything, supervise until Ctrl-C or a death, stop what we started; the exit code."""
+    already = {s.name for s in status_services(settings) if s.running}
+    for line in start_services(settings):
+        print(f"[up] {line}", flush=True)  # noqa: T201 - the console is this command's interface
+    try:
+        if demo:
+            source = data or settings.bootstrap_data
+            print(f"[up] bootstrapping the demo model from {source} ...", flush=True)  # noqa: T201
+            version = asyncio.run(bootstrap_model(settings, source, dimension=settings.model_dimension))
+            print(f"[up] model {version} published", flush=True)  # noqa: T201
+        elif not asyncio.run(registry_has_model(settings)):
+            log.warning("no model in the registry: complaints stay untagged until `hotline models bootstrap`")
+        env = dict(os.environ)
+        children = [ChildSpec("worker", _hotline("worker"), env), ChildSpec("api", _hotline("api"), env)]
+        if demo:
+            sim_args = ["simulate", "--rate", str(rate)] + (["--data", str(data)] if data else [])
+            children.append(ChildSpec("simulator", _hotline(*sim_args), env, after_ready=True))
+
+        def announce() -> None:
+            print(  # noqa: T201
+                f"\n[up] Hotline Monitor is running: {settings.api_url}\n"
+                f"[up] dashboard {settings.api_url}/  API docs {settings.api_url}/docs\n"
+                f"[up] API token: HOTLINE_API_TOKEN in {settings.state_dir / 'secrets.env'}\n"
+                "[up] Ctrl-C stops everything.\n",
+                flush=True,
+            )
+
+        supervisor = Supervisor(children, health_url=f"{settings.api_url}/healthz", on_ready=announce)
+        return asyncio.run(supervisor.run())
+    finally:
+        started_here = [s for s in status_services(settings) if s.running and s.name not in already]
+        if started_here:
+            for line in stop_services(settings):
+                print(f"[up] {line}", flush=True)  # noqa: T201

@@ -1,0 +1,136 @@
+"""Simulated complaint traffic for the demo: every channel, a daily shape, and a surge now and then.
+
+Texts come from a labelled CSV (by default BANKING77); during a surge one category's texts arrive
+several times faster, which is what the threshold and surge rules are there to catch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+import math
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hotline.settings import Settings
+
+__all__ = ["TrafficModel", "run_simulator"]
+
+log = logging.getLogger(__name__)
+
+CHANNEL_WEIGHTS = {"phone": 40, "app": 20, "web": 15, "wechat": 12, "email": 5, "branch": 6, "regulator": 2}
+BRANCHES = ("beijing-chaoyang", "shanghai-pudong", "shenzhen-futian", "guangzhou-tianhe", "chengdu-jinjiang")
+LINES = ("95555-1", "95555-2", "95555-vip")
+
+
+@dataclass
+class TrafficModel:
+    """Arrival rate and content of simulated complaints.
+
+    ``day_s`` compresses a day's shape (quiet night, busy late morning) into a short demo cycle;
+    every ``surge_every_s`` one category runs ``surge_factor`` times faster for ``surge_s`` seconds.
+    """
+
+    texts_by_category: dict[str, list[str]]
+    rate: float
+    day_s: float = 600.0
+    surge_every_s: float = 180.0
+    surge_s: float = 45.0
+    surge_factor: float = 6.0
+    regulator_share: float = 0.02
+    seed: int = 7
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self.categories = sorted(self.texts_by_category)
+
+    def base_rate(self, t: float) -> float:
+        """Rate at ``t`` seconds into the run: a daily curve between 30% and 170% of ``rate``."""
+        phase = 2 * math.pi * (t % self.day_s) / self.day_s
+        return self.rate * (1.0 + 0.7 * math.sin(phase - math.pi / 2))
+
+    def surge_category(self, t: float) -> str | None:
+        cycle, offset = divmod(t, self.surge_every_s)
+        if cycle < 1 or offset >= self.surge_s:
+            return None
+        return self.categories[int(cycle * 7919) % len(self.categories)]
+
+    def complaint(self, t: float) -> dict[str, Any]:
+        surge = self.surge_category(t)
+        # During a surge the arrival rate is surge_factor times higher, and the extra is all one category.
+        if surge and self.rng.random() < 1.0 - 1.0 / self.surge_factor:
+            category = surge
+        else:
+            category = self.rng.choice(self.categories)
+        channel = self.rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
+        regulator = channel == "regulator" or self.rng.random() < self.regulator_share
+        body: dict[str, Any] = {
+            "text": self.rng.choice(self.texts_by_category[category]),
+            "channel": channel,
+            "branch": self.rng.choice(BRANCHES),
+            "regulator_forwarded": regulator,
+            "customer_ref": f"CUST{self.rng.randrange(10**8):08d}",
+        }
+        if channel == "phone":
+            body["line"] = self.rng.choice(LINES)
+        if regulator:
+            body["regulator_ref"] = f"12378-{self.rng.randrange(10**6):06d}"
+        return body
+
+    def gap_s(self, t: float) -> float:
+        """Seconds to the next arrival (Poisson at the current rate, surge included)."""
+        rate = self.base_rate(t) * (self.surge_factor if self.surge_category(t) else 1.0)
+        return self.rng.expovariate(max(rate, 0.01))
+
+
+def read_texts(path: Path) -> dict[str, list[str]]:
+    """Texts grouped by ``category`` (or all under one key when the file has no such column)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            if "text" not in row:
+                raise ValueError(f"{path}: no `text` column")
+            if row["text"].strip():
+                groups[row.get("category") or "all"].append(row["text"].strip())
+    if not groups:
+        raise ValueError(f"{path}: no texts")
+    return dict(groups)
+
+
+async def run_simulator(settings: Settings, *, data: Path, rate: float, seconds: float | None) -> int:
+    """Post complaints to the API until ``seconds`` pass (or forever); returns how many were accepted."""
+    model = TrafficModel(read_texts(data), rate=rate)
+    token = settings.api_token.get_secret_value() if settings.api_token else ""
+    sent = failed = 0
+    started = time.monotonic()
+    last_report = started
+    async with httpx.AsyncClient(
+        base_url=settings.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=10.0
+    ) as client:
+        while seconds is None or time.monotonic() - started < seconds:
+            t = time.monotonic() - started
+            try:
+                response = await client.post("/api/v1/complaints", json=model.complaint(t))
+                if response.status_code == 202:
+                    sent += 1
+                else:
+                    failed += 1
+                    log.warning("API answered %d: %s", response.status_code, response.text[:200])
+            except httpx.HTTPError as exc:
+                failed += 1
+                log.warning("API unreachable: %s", exc)
+                await asyncio.sleep(1.0)
+            if time.monotonic() - last_report >= 30:
+                last_report = time.monotonic()
+                surge = model.surge_category(t)
+                log.info("sent %d complaint(s), %d failed%s", sent, failed, f"; surging: {surge}" if surge else "")
+            await asyncio.sleep(model.gap_s(t))
+    return sent

@@ -1,0 +1,192 @@
+"""Every read query on the complaint tables, as functions over a :class:`ClickHouseExecutor`.
+
+Rollups are read with ``sum() ... GROUP BY`` because SummingMergeTree rows are partial sums until a
+merge. Times are accepted as aware datetimes (naive means UTC) or epoch seconds, and returned as
+aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from storage.clickhouse.executor import ClickHouseExecutor
+
+__all__ = [
+    "count_complaints",
+    "existing_event_ids",
+    "latest_complaints",
+    "minute_counts",
+    "minute_totals",
+    "top_tags",
+]
+
+Moment = datetime | float | int
+# Values per IN list: keeps each statement well under the server's max_query_size (256 KiB).
+_IN_CHUNK = 2000
+
+
+def count_complaints(executor: ClickHouseExecutor, event_ids: Iterable[str]) -> int:
+    """Rows physically stored for these event ids (no FINAL: a duplicate counts twice)."""
+    total = 0
+    for chunk in _chunks(tuple(dict.fromkeys(event_ids))):
+        rows = executor.execute("SELECT count() FROM complaints WHERE event_id IN %(ids)s", {"ids": chunk})
+        total += int(rows[0][0])
+    return total
+
+
+def existing_event_ids(
+    executor: ClickHouseExecutor, event_ids: Sequence[str], *, received_from: Moment, received_to: Moment
+) -> set[str]:
+    """Which of ``event_ids`` are stored with ``received_at`` in [received_from, received_to].
+
+    The time bounds let ClickHouse skip every other day's partition and hour range, which keeps
+    the sink's per-batch duplicate check cheap on a large table.
+    """
+    found: set[str] = set()
+    for chunk in _chunks(tuple(dict.fromkeys(event_ids))):
+        rows = executor.execute(
+            "SELECT DISTINCT event_id FROM complaints"
+            " WHERE received_at >= %(lo)s AND received_at <= %(hi)s AND event_id IN %(ids)s",
+            {"lo": _as_datetime(received_from), "hi": _as_datetime(received_to), "ids": chunk},
+        )
+        found.update(str(row[0]) for row in rows)
+    return found
+
+
+def minute_counts(
+    executor: ClickHouseExecutor,
+    *,
+    dimension: str,
+    tag: str | None,
+    since: Moment,
+    until: Moment,
+    channel: str | None = None,
+) -> list[tuple[datetime, int]]:
+    """Complaints per minute for one tag (or every tag of ``dimension`` when ``tag`` is None).
+
+    Covers the minutes that start in [since, until); minutes without complaints are absent.
+    """
+    conditions = ["dimension = %(dimension)s", "minute >= %(since)s", "minute < %(until)s"]
+    params: dict[str, object] = {
+        "dimension": dimension,
+        "since": _as_datetime(since),
+        "until": _as_datetime(until),
+    }
+    if tag is not None:
+        conditions.append("tag = %(tag)s")
+        params["tag"] = tag
+    if channel is not None:
+        conditions.append("channel = %(channel)s")
+        params["channel"] = channel
+    rows = executor.execute(
+        "SELECT minute, sum(complaints) FROM complaint_counts_minute"
+        f" WHERE {' AND '.join(conditions)} GROUP BY minute ORDER BY minute",
+        params,
+    )
+    return [(_utc(minute), int(count)) for minute, count in rows]
+
+
+def minute_totals(
+    executor: ClickHouseExecutor, *, since: Moment, until: Moment
+) -> list[tuple[datetime, int, int]]:
+    """Complaints and regulator-forwarded complaints per minute, all channels and tags."""
+    rows = executor.execute(
+        "SELECT minute, sum(complaints), sum(regulator_complaints) FROM complaint_totals_minute"
+        " WHERE minute >= %(since)s AND minute < %(until)s GROUP BY minute ORDER BY minute",
+        {"since": _as_datetime(since), "until": _as_datetime(until)},
+    )
+    return [(_utc(minute), int(total), int(regulator)) for minute, total, regulator in rows]
+
+
+def top_tags(
+    executor: ClickHouseExecutor, *, dimension: str, since: Moment, until: Moment, limit: int = 10
+) -> list[tuple[str, int]]:
+    """The ``limit`` most frequent tags of ``dimension`` in [since, until), most frequent first."""
+    rows = executor.execute(
+        "SELECT tag, sum(complaints) AS n FROM complaint_counts_minute"
+        " WHERE dimension = %(dimension)s AND minute >= %(since)s AND minute < %(until)s"
+        " GROUP BY tag ORDER BY n DESC, tag LIMIT %(limit)s",
+        {
+            "dimension": dimension,
+            "since": _as_datetime(since),
+            "until": _as_datetime(until),
+            "limit": int(limit),
+        },
+    )
+    return [(str(tag), int(count)) for tag, count in rows]
+
+
+_LATEST_COLUMNS = (
+    "event_id",
+    "received_at",
+    "classified_at",
+    "channel",
+    "branch",
+    "line",
+    "product_hint",
+    "regulator_forwarded",
+    "regulator_ref",
+    "text",
+    "tag_dimensions",
+    "tags",
+    "tag_confidences",
+    "tag_sources",
+    "model_version",
+    "risk",
+)
+
+
+def latest_complaints(
+    executor: ClickHouseExecutor, limit: int = 50, *, since: Moment | None = None
+) -> list[dict[str, Any]]:
+    """The newest complaints by ``received_at`` (one row per event id), newest first.
+
+    Each is a dict of the stored columns, with the tag arrays zipped into ``tag_list``
+    (dimension, tag, confidence, source). ``customer_ref_hash`` is left out on purpose.
+    """
+    conditions = "WHERE received_at >= %(since)s " if since is not None else ""
+    params: dict[str, object] = {"limit": int(limit)}
+    if since is not None:
+        params["since"] = _as_datetime(since)
+    rows = executor.execute(
+        f"SELECT {', '.join(_LATEST_COLUMNS)} FROM complaints {conditions}"
+        "ORDER BY received_at DESC, event_id LIMIT 1 BY event_id LIMIT %(limit)s",
+        params,
+    )
+    result = []
+    for row in rows:
+        item = dict(zip(_LATEST_COLUMNS, row, strict=True))
+        item["received_at"] = _utc(item["received_at"])
+        item["classified_at"] = _utc(item["classified_at"])
+        item["regulator_forwarded"] = bool(item["regulator_forwarded"])
+        item["risk"] = float(item["risk"])
+        item["tag_list"] = [
+            {"dimension": d, "tag": t, "confidence": float(c), "source": s}
+            for d, t, c, s in zip(
+                item["tag_dimensions"],
+                item["tags"],
+                item["tag_confidences"],
+                item["tag_sources"],
+                strict=False,
+            )
+        ]
+        result.append(item)
+    return result
+
+
+def _as_datetime(moment: Moment) -> datetime:
+    if isinstance(moment, datetime):
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(float(moment), tz=UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    """The same instant as a ``datetime.UTC`` datetime (the driver hands back pytz objects)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _chunks(values: tuple[str, ...]) -> Iterable[tuple[str, ...]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]

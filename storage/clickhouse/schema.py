@@ -1,0 +1,209 @@
+"""ClickHouse schema as ordered migrations, each applied once and recorded in ``schema_migrations``.
+
+Every statement is idempotent (``IF NOT EXISTS``), so two processes racing through
+:func:`apply_migrations` end in the same schema; the record table is a ReplacingMergeTree so a
+doubly recorded version is harmless. SQL here must run on ClickHouse 18.16 and on a current server:
+no LowCardinality, DateTime64, TTL or toStartOfInterval.
+
+Layout:
+
+- ``complaints``: one row per classified complaint (tags as parallel arrays), partitioned by day so
+  retention drops whole partitions (``ALTER TABLE complaints DROP PARTITION 20240101``).
+  ReplacingMergeTree on ``(hour, event_id)`` is only a backstop: it merges duplicates eventually and
+  never un-counts them from the rollups, which is why :class:`ComplaintSink` dedups before insert.
+- ``complaint_counts_minute``: per minute, dimension, tag, channel, branch and line; kept by a
+  materialized view with ARRAY JOIN over the tag arrays.
+- ``complaint_totals_minute``: per minute, channel, branch and line, whatever the tags (a complaint
+  with no tag still counts here).
+
+Rollup rows are partial sums until merged: always read them with ``sum(...) GROUP BY``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from storage.clickhouse.executor import ClickHouseExecutor
+
+__all__ = [
+    "COMPLAINT_COLUMNS",
+    "MIGRATIONS",
+    "Migration",
+    "applied_versions",
+    "apply_migrations",
+    "missing_migrations",
+]
+
+log = logging.getLogger(__name__)
+
+# Insert order of ``complaints`` (``risk`` last: it has a default and old rows may lack it).
+COMPLAINT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "received_at",
+    "classified_at",
+    "channel",
+    "branch",
+    "line",
+    "product_hint",
+    "customer_ref_hash",
+    "regulator_forwarded",
+    "regulator_ref",
+    "text",
+    "tag_dimensions",
+    "tags",
+    "tag_confidences",
+    "tag_sources",
+    "model_version",
+    "risk",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step: ``version`` orders it, ``name`` is what :func:`apply_migrations` reports."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+_MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version UInt32,
+    name String,
+    applied_at DateTime('UTC')
+) ENGINE = ReplacingMergeTree
+ORDER BY version
+"""
+
+_COMPLAINTS = """
+CREATE TABLE IF NOT EXISTS complaints (
+    event_id String,
+    received_at DateTime('UTC'),
+    classified_at DateTime('UTC'),
+    channel String,
+    branch String,
+    line String,
+    product_hint String,
+    customer_ref_hash String,
+    regulator_forwarded UInt8,
+    regulator_ref String,
+    text String,
+    tag_dimensions Array(String),
+    tags Array(String),
+    tag_confidences Array(Float32),
+    tag_sources Array(String),
+    model_version String,
+    risk Float32 DEFAULT 0
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMMDD(received_at)
+ORDER BY (toStartOfHour(received_at), event_id)
+"""
+
+_COUNTS_MINUTE = """
+CREATE TABLE IF NOT EXISTS complaint_counts_minute (
+    minute DateTime('UTC'),
+    dimension String,
+    tag String,
+    channel String,
+    branch String,
+    line String,
+    complaints UInt64
+) ENGINE = SummingMergeTree((complaints))
+PARTITION BY toYYYYMM(minute)
+ORDER BY (dimension, tag, minute, channel, branch, line)
+"""
+
+_COUNTS_MINUTE_MV = """
+CREATE MATERIALIZED VIEW IF NOT EXISTS complaint_counts_minute_mv TO complaint_counts_minute AS
+SELECT
+    toStartOfMinute(received_at) AS minute,
+    dimension,
+    tag,
+    channel,
+    branch,
+    line,
+    count() AS complaints
+FROM complaints
+ARRAY JOIN tag_dimensions AS dimension, tags AS tag
+GROUP BY minute, dimension, tag, channel, branch, line
+"""
+
+_TOTALS_MINUTE = """
+CREATE TABLE IF NOT EXISTS complaint_totals_minute (
+    minute DateTime('UTC'),
+    channel String,
+    branch String,
+    line String,
+    complaints UInt64,
+    regulator_complaints UInt64
+) ENGINE = SummingMergeTree((complaints, regulator_complaints))
+PARTITION BY toYYYYMM(minute)
+ORDER BY (minute, channel, branch, line)
+"""
+
+_TOTALS_MINUTE_MV = """
+CREATE MATERIALIZED VIEW IF NOT EXISTS complaint_totals_minute_mv TO complaint_totals_minute AS
+SELECT
+    toStartOfMinute(received_at) AS minute,
+    channel,
+    branch,
+    line,
+    count() AS complaints,
+    sum(toUInt64(regulator_forwarded)) AS regulator_complaints
+FROM complaints
+GROUP BY minute, channel, branch, line
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "0001_complaints", (_COMPLAINTS,)),
+    Migration(2, "0002_complaint_counts_minute", (_COUNTS_MINUTE, _COUNTS_MINUTE_MV)),
+    Migration(3, "0003_complaint_totals_minute", (_TOTALS_MINUTE, _TOTALS_MINUTE_MV)),
+)
+
+
+def applied_versions(executor: ClickHouseExecutor) -> set[int]:
+    """Versions recorded in ``schema_migrations`` (creating that table if needed)."""
+    executor.execute(_MIGRATIONS_TABLE)
+    return {int(version) for (version,) in executor.execute("SELECT DISTINCT version FROM schema_migrations")}
+
+
+def apply_migrations(
+    executor: ClickHouseExecutor, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> list[str]:
+    """Apply the migrations not yet recorded, in version order; return the names applied now."""
+    versions = [migration.version for migration in migrations]
+    if versions != sorted(set(versions)):
+        raise ValueError(f"migration versions must be unique and increasing: {versions}")
+    done = applied_versions(executor)
+    applied: list[str] = []
+    for migration in migrations:
+        if migration.version in done:
+            continue
+        for statement in migration.statements:
+            executor.execute(statement)
+        executor.insert(
+            "schema_migrations",
+            ("version", "name", "applied_at"),
+            [(migration.version, migration.name, datetime.now(UTC))],
+        )
+        log.info("applied ClickHouse migration %s on %r", migration.name, executor)
+        applied.append(migration.name)
+    if not applied:
+        log.debug("ClickHouse schema on %r is current (version %d)", executor, max(done, default=0))
+    return applied
+
+
+def missing_migrations(
+    executor: ClickHouseExecutor, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> list[str]:
+    """Names of the migrations not yet recorded, without changing anything (for writers to check).
+
+    A writer must not insert before the rollup views exist: rows inserted earlier are never counted.
+    """
+    if not executor.execute("EXISTS TABLE schema_migrations")[0][0]:
+        return [migration.name for migration in migrations]
+    done = {int(version) for (version,) in executor.execute("SELECT DISTINCT version FROM schema_migrations")}
+    return [migration.name for migration in migrations if migration.version not in done]

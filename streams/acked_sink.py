@@ -1,0 +1,85 @@
+"""Acknowledge stream events only after ClickHouse has their rows.
+
+Faust commits the offsets of acked events; acking before the batched insert succeeded would lose the
+buffered rows on a crash. Events are held here until a flush that covers their rows returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import faust
+
+from storage.clickhouse import ComplaintSink
+
+__all__ = ["AckedSink"]
+
+log = logging.getLogger(__name__)
+
+
+class AckedSink:
+    """A ComplaintSink whose rows' source events are acked once the rows are written."""
+
+    def __init__(self, sink: ComplaintSink, *, batch_rows: int, flush_s: float) -> None:
+        self.sink = sink
+        self.batch_rows = batch_rows
+        self.flush_s = flush_s
+        self._held: deque[faust.EventT] = deque()
+        self._held_rows = 0
+        self._flushing: asyncio.Task[None] | None = None
+        self._last_flush = time.monotonic()
+
+    @property
+    def backpressure(self) -> bool:
+        return self.sink.backpressure
+
+    @property
+    def buffered(self) -> int:
+        return self._held_rows
+
+    def add(self, rows: Sequence[Mapping[str, Any]], events: Sequence[faust.EventT]) -> None:
+        """Buffer ``rows``; ``events`` (including ones that produced no row) ack once they are written."""
+        self.sink.add_many(rows)
+        self._held.extend(events)
+        self._held_rows += len(rows)
+        if self._held_rows >= self.batch_rows or time.monotonic() - self._last_flush >= self.flush_s:
+            self.flush_soon()
+
+    def flush_soon(self) -> None:
+        """Start a flush unless one is running or nothing is held."""
+        if self._held and (self._flushing is None or self._flushing.done()):
+            self._flushing = asyncio.ensure_future(self._flush())
+
+    async def wait_for_room(self) -> None:
+        """Block the agent while the sink is full: backpressure instead of unbounded memory."""
+        warned = False
+        while self.sink.backpressure:
+            if not warned:
+                log.warning("ClickHouse sink is full (%d rows held); pausing intake", self._held_rows)
+                warned = True
+            self.flush_soon()
+            await asyncio.sleep(0.2)
+
+    async def drain(self) -> None:
+        """Flush until nothing is held (worker shutdown)."""
+        while self._held:
+            if self._flushing is not None and not self._flushing.done():
+                await self._flushing
+            await self._flush()
+
+    async def _flush(self) -> None:
+        n_events, n_rows = len(self._held), self._held_rows
+        self._last_flush = time.monotonic()
+        try:
+            await asyncio.to_thread(self.sink.flush)
+        except Exception:
+            log.exception("ClickHouse flush failed; %d row(s) stay buffered and will be retried", n_rows)
+            return
+        for _ in range(n_events):
+            self._held.popleft().ack()
+        self._held_rows -= n_rows

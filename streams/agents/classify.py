@@ -1,0 +1,93 @@
+"""Classify complaints in micro-batches: tag, store, and count them for the threshold rules."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import faust
+
+from alerts import TaggedComplaint, count_batch
+from hotline.settings import get_settings
+from online_models import TagResult
+from streams.app import app
+from streams.decoding import decode_or_dead_letter
+from streams.records import ComplaintEvent, WindowIncrement
+from streams.topics import complaints_in, window_increments
+from streams.worker_context import context
+
+__all__ = ["classify_complaints"]
+
+log = logging.getLogger(__name__)
+_settings = get_settings()
+
+
+@app.agent(complaints_in)
+async def classify_complaints(stream: faust.StreamT) -> None:
+    """Every complaint: decode, tag, store in ClickHouse, count per rule window."""
+    await context.ready.wait()
+    async for events in stream.noack_take(_settings.classify_batch_size, within=_settings.classify_batch_s):
+        await context.sink.wait_for_room()
+        complaints = [await decode_or_dead_letter(event, ComplaintEvent) for event in events]
+        valid = [c for c in complaints if c is not None]
+        tag_lists = _tag(valid)
+        now = time.time()
+        context.sink.add([_row(c, tags, now) for c, tags in zip(valid, tag_lists, strict=True)], events)
+        await _send_window_counts(valid, tag_lists)
+
+
+def _tag(complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:
+    tagger = context.tagger.tagger
+    if tagger is None or not complaints:
+        return [[] for _ in complaints]
+    return tagger.predict_many([c.text for c in complaints])
+
+
+async def _send_window_counts(complaints: Sequence[ComplaintEvent], tag_lists: list[list[TagResult]]) -> None:
+    tagged = [
+        TaggedComplaint(
+            c.event_id,
+            {t.dimension: t.tag for t in tags},
+            channel=c.channel,
+            branch=c.branch,
+            line=c.line,
+            regulator_forwarded=c.regulator_forwarded,
+            event_time=c.received_at,
+        )
+        for c, tags in zip(complaints, tag_lists, strict=True)
+    ]
+    for key, counted in count_batch(context.rules.rules.enabled, tagged).items():
+        increment = WindowIncrement(
+            rule_id=key.rule_id,
+            group=key.group,
+            window_start=key.window_start,
+            count=counted.count,
+            last_event_at=counted.last_event_at,
+        )
+        await window_increments.send(
+            key=f"{key.rule_id}|{key.group}".encode(), value=increment.model_dump_json().encode()
+        )
+
+
+def _row(c: ComplaintEvent, tags: Sequence[TagResult], classified_at: float) -> dict[str, Any]:
+    return {
+        "event_id": c.event_id,
+        "received_at": c.received_at,
+        "classified_at": classified_at,
+        "channel": c.channel,
+        "branch": c.branch or "",
+        "line": c.line or "",
+        "product_hint": c.product_hint or "",
+        "customer_ref_hash": c.customer_ref_hash or "",
+        "regulator_forwarded": int(c.regulator_forwarded),
+        "regulator_ref": c.regulator_ref or "",
+        "text": c.text,
+        "tag_dimensions": [t.dimension for t in tags],
+        "tags": [t.tag for t in tags],
+        "tag_confidences": [t.confidence for t in tags],
+        "tag_sources": [t.source for t in tags],
+        "model_version": tags[0].model_version if tags else "",
+        "risk": 0.0,
+    }

@@ -1,0 +1,41 @@
+"""The Faust app, and only the app: topics, tables and agents import it, never the reverse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from hotline.settings import Settings, get_settings
+
+__all__ = ["app", "create_app"]
+
+# Tansu (the local broker) answers ListOffsets(latest) wrongly for multi-record batches, which makes
+# table recovery lose records; it also has no idempotent producer. Its group coordinator is slow with
+# Faust's defaults (a join waits ~30 s), so the timeouts are shortened too.
+TANSU_OVERRIDES: dict[str, Any] = {
+    "producer_max_batch_size": 1,
+    "broker_session_timeout": 6.0,
+    "broker_heartbeat_interval": 1.0,
+    "broker_rebalance_timeout": 10.0,
+}
+
+
+def create_app(settings: Settings) -> faust.App:
+    """Build the Faust app for ``settings``; Tansu workarounds only when the broker is Tansu."""
+    overrides = TANSU_OVERRIDES if settings.broker_kind == "tansu" else {}
+    return faust.App(
+        settings.topic_prefix,
+        broker=settings.kafka_url,
+        web_enabled=False,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication_factor,
+        table_cleanup_interval=30.0,
+        consumer_auto_offset_reset="earliest",
+        datadir=str(settings.state_dir / "faust"),
+        autodiscover=False,
+        **overrides,
+    )
+
+
+app = create_app(get_settings())

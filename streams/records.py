@@ -1,0 +1,87 @@
+"""Event schemas of every topic.
+
+Pydantic models rather than ``faust.Record`` so that a poison record (bad JSON, wrong schema) is
+caught by one strict validation step and sent to the dead-letter topic with the reason, and so that
+the API can produce the same schema without importing Faust.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CHANNELS",
+    "Channel",
+    "ClassifiedComplaint",
+    "ComplaintEvent",
+    "DeadLetter",
+    "TagPrediction",
+    "WindowIncrement",
+]
+
+Channel = Literal["phone", "voice", "web", "app", "wechat", "email", "branch", "regulator", "other"]
+CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ComplaintEvent(_Event):
+    """A complaint as ingested, on ``complaints.in`` keyed by ``event_id``."""
+
+    event_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1)
+    channel: Channel
+    branch: str | None = Field(None, max_length=64)
+    line: str | None = Field(None, max_length=64, description="Hotline line or queue.")
+    product_hint: str | None = Field(None, max_length=128)
+    customer_ref_hash: str | None = Field(None, max_length=64, description="Keyed hash, never the raw ref.")
+    regulator_forwarded: bool = False
+    regulator_ref: str | None = Field(None, max_length=128)
+    received_at: float = Field(gt=0, description="Epoch seconds when the API accepted it.")
+
+
+class TagPrediction(_Event):
+    """One dimension's tag for one complaint."""
+
+    dimension: str
+    tag: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    source: Literal["rules", "model"]
+    model_version: str
+
+
+class ClassifiedComplaint(_Event):
+    """A complaint with its tags, as stored in ClickHouse."""
+
+    complaint: ComplaintEvent
+    tags: tuple[TagPrediction, ...]
+    classified_at: float
+
+
+class WindowIncrement(_Event):
+    """Pre-aggregated count for one rule group and window, keyed by ``rule_id|group``.
+
+    The classify agent counts a whole micro-batch per key before sending, so the table that holds
+    the windows is written once per key and batch rather than once per complaint.
+    """
+
+    rule_id: str
+    group: str
+    window_start: int
+    count: int = Field(ge=1)
+    last_event_at: float
+
+
+class DeadLetter(_Event):
+    """A record no agent could read, with the reason, on ``deadletter``."""
+
+    source_topic: str
+    partition: int
+    offset: int
+    reason: str
+    payload: str = Field(description="The raw value, decoded with replacement, truncated.")
+    at: float

@@ -1,0 +1,164 @@
+"""Fixtures for tests against the real local stack (Tansu, Redis, ClickHouse) and real processes.
+
+The stack runs on free ports under a temporary state dir, with its own Redis key prefix and topic
+prefix, so a demo running on the default ports (or another test run) is never disturbed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from hotline.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BANKING77 = ROOT.parent / "shared" / "datasets" / "banking77" / "train.csv"
+
+#: Rules the end-to-end tests rely on: one day windows, so a test's burst never straddles two.
+E2E_RULES = """
+rules:
+  - id: e2e-card-arrival
+    kind: threshold
+    title: Card arrival burst (test)
+    severity: warning
+    dimension: banking77
+    tag: card_arrival
+    group_by: [branch]
+    window_seconds: 86400
+    threshold: 20
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    env: dict[str, str]
+    rules_path: Path
+
+    @property
+    def token(self) -> str:
+        return self.env["HOTLINE_API_TOKEN"]
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Broker, Redis and ClickHouse started by the project's own `hotline services` code."""
+    from hotline.local_stack import start_services, stop_services
+
+    state = tmp_path_factory.mktemp("stack")
+    run = secrets.token_hex(4)
+    rules_path = state / "rules.yaml"
+    rules_path.write_text(E2E_RULES)
+    env = {
+        "HOTLINE_STATE_DIR": str(state),
+        "HOTLINE_KAFKA_URL": f"kafka://127.0.0.1:{free_port()}",
+        "HOTLINE_TOPIC_PREFIX": f"t{run}",
+        "HOTLINE_REDIS_URL": os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "HOTLINE_REDIS_KEY_PREFIX": f"hotline-test-{run}",
+        "HOTLINE_CLICKHOUSE_URL": f"clickhouse://default:@127.0.0.1:{free_port()}/hotline_test_{run}",
+        "HOTLINE_CLICKHOUSE_HTTP_PORT": str(free_port()),
+        "HOTLINE_API_PORT": str(free_port()),
+        "HOTLINE_API_TOKEN": secrets.token_urlsafe(24),
+        "HOTLINE_MODEL_SIGNING_KEY": secrets.token_urlsafe(24),
+        "HOTLINE_PII_HASH_KEY": secrets.token_urlsafe(24),
+        "HOTLINE_RULES_PATH": str(rules_path),
+        "HOTLINE_RULES_RELOAD_S": "1",
+        "HOTLINE_BOOTSTRAP_DATA": str(BANKING77),
+    }
+    settings = Settings(**{k.removeprefix("HOTLINE_").lower(): v for k, v in env.items()})
+    for line in start_services(settings):
+        print(line)
+    try:
+        yield Stack(settings=settings, env={**os.environ, **env}, rules_path=rules_path)
+    finally:
+        client = redis.Redis.from_url(settings.redis_url)
+        keys = list(client.scan_iter(f"{settings.redis_key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        for line in stop_services(settings):
+            print(line)
+
+
+def _spawn(stack: Stack, name: str, *args: str) -> subprocess.Popen[bytes]:
+    log_path = stack.settings.state_dir / "logs" / f"{name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hotline.cli", *args],
+        env=stack.env,
+        cwd=ROOT,
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@dataclass
+class Pipeline:
+    stack: Stack
+    worker: subprocess.Popen[bytes]
+    api: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return self.stack.settings.api_url
+
+    def log(self, name: str) -> str:
+        return (self.stack.settings.state_dir / "logs" / f"{name}.log").read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def pipeline(stack: Stack) -> Iterator[Pipeline]:
+    """A bootstrapped model, one worker and the API, as `hotline up` runs them."""
+    boot = subprocess.run(
+        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", str(BANKING77)],
+        env=stack.env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert boot.returncode == 0, boot.stderr
+    worker = _spawn(stack, "worker", "worker")
+    api = _spawn(stack, "api", "api")
+    running = Pipeline(stack, worker, api)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert worker.poll() is None, f"worker died:\n{running.log('worker')[-3000:]}"
+            assert api.poll() is None, f"api died:\n{running.log('api')[-3000:]}"
+            try:
+                if httpx.get(f"{running.url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"API not healthy in 60 s:\n{running.log('api')[-3000:]}")
+        yield running
+    finally:
+        _stop(api)
+        _stop(worker)
