@@ -15,9 +15,7 @@ def _field(loc: tuple[str | int, ...] | list[str | int]) -> str:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        {key: value for key, value in e.items() if key in ("loc", "msg", "type")} for e in exc.errors()
-    ]
+    errors = [{key: value for key, value in e.items() if key in ("loc", "msg", "type")} for e in exc.errors()]
     message = "; ".join(f"{_field(e['loc'])}: {e['msg']}" for e in errors[:5])
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,

@@ -17,7 +17,9 @@ async def check_readiness(state: Any) -> dict[str, str]:
     settings = state.settings
     checks: dict[str, str] = {}
     host, port = settings.kafka_host_port
-    checks["broker"] = "ok" if await asyncio.to_thread(port_open, host, port) else f"unreachable at {host}:{port}"
+    checks["broker"] = (
+        "ok" if await asyncio.to_thread(port_open, host, port) else f"unreachable at {host}:{port}"
+    )
     try:
         await state.redis.ping()
         checks["redis"] = "ok"
@@ -29,7 +31,9 @@ async def check_readiness(state: Any) -> dict[str, str]:
     except Exception as exc:
         checks["clickhouse"] = f"unreachable: {type(exc).__name__}"
     try:
-        version = await ModelRegistry(state.redis, key_prefix=settings.redis_key_prefix).version(TAGGER_MODEL_NAME)
+        version = await ModelRegistry(state.redis, key_prefix=settings.redis_key_prefix).version(
+            TAGGER_MODEL_NAME
+        )
         checks["model"] = "ok" if version else "no model yet: run `hotline models bootstrap FILE`"
     except Exception as exc:
         checks["model"] = f"unknown: {type(exc).__name__}"

@@ -11,16 +11,22 @@ from typing import Annotated
 
 import typer
 
-from hotline.local_secrets import ensure_local_secrets
+from hotline.local_secrets import LOCAL_SECRETS, ensure_local_secrets
 from hotline.local_services.base import ServiceError
 from hotline.settings import Settings, get_settings
 
 __all__ = ["main"]
 
-app = typer.Typer(help="Hotline Monitor: real-time monitoring of a bank's complaint hotline.", no_args_is_help=True)
-services_app = typer.Typer(help="The local stack: Kafka-compatible broker, Redis, ClickHouse.", no_args_is_help=True)
+app = typer.Typer(
+    help="Hotline Monitor: real-time monitoring of a bank's complaint hotline.", no_args_is_help=True
+)
+services_app = typer.Typer(
+    help="The local stack: Kafka-compatible broker, Redis, ClickHouse.", no_args_is_help=True
+)
 models_app = typer.Typer(help="Complaint-tagging models.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks; each prints one JSON object on its last line.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks; each prints one JSON object on its last line.", no_args_is_help=True
+)
 app.add_typer(services_app, name="services")
 app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
@@ -30,7 +36,8 @@ log = logging.getLogger("hotline")
 
 def _settings() -> Settings:
     """Settings with local secrets filled in (values already in the environment win)."""
-    ensure_local_secrets(Settings().state_dir)
+    if not all(os.environ.get(name) for name in LOCAL_SECRETS):
+        ensure_local_secrets(Settings().state_dir)
     get_settings.cache_clear()
     return get_settings()
 
@@ -77,7 +84,11 @@ def services_status() -> None:
 
     statuses = status_services(_settings())
     for s in statuses:
-        mark = typer.style("up  ", fg=typer.colors.GREEN) if s.running else typer.style("down", fg=typer.colors.RED)
+        mark = (
+            typer.style("up  ", fg=typer.colors.GREEN)
+            if s.running
+            else typer.style("down", fg=typer.colors.RED)
+        )
         typer.echo(f"{mark} {s.name:<14} {s.where:<22} {s.detail}")
     if not all(s.running for s in statuses):
         raise typer.Exit(code=3)
@@ -114,7 +125,9 @@ def api() -> None:
 @app.command()
 def up(
     demo: Annotated[bool, typer.Option(help="Also bootstrap a model and run the traffic simulator.")] = False,
-    data: Annotated[Path | None, typer.Option(help="Labelled CSV (text,category) for the demo model.")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Labelled CSV (text,category) for the demo model.")
+    ] = None,
     rate: Annotated[float, typer.Option(help="Simulated complaints per second (--demo).")] = 5.0,
 ) -> None:
     """Start the local stack, a worker and the API (and with --demo, a simulator); Ctrl-C stops all."""
@@ -131,8 +144,12 @@ def up(
 @app.command()
 def simulate(
     rate: Annotated[float, typer.Option(min=0.1, help="Complaints per second on average.")] = 5.0,
-    data: Annotated[Path | None, typer.Option(help="CSV with a `text` column to draw complaints from.")] = None,
-    seconds: Annotated[float | None, typer.Option(help="Stop after this long (default: until Ctrl-C).")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="CSV with a `text` column to draw complaints from.")
+    ] = None,
+    seconds: Annotated[
+        float | None, typer.Option(help="Stop after this long (default: until Ctrl-C).")
+    ] = None,
 ) -> None:
     """Send realistic complaint traffic to the API, with a surge of one topic every few minutes."""
     from hotline.simulator import run_simulator
@@ -168,7 +185,9 @@ def models_bootstrap(
 @bench_app.command("pipeline")
 def bench_pipeline(
     events: Annotated[int, typer.Option(min=1, help="Complaints to send.")] = 20_000,
-    rate: Annotated[float | None, typer.Option(help="Target complaints per second (default: as fast as it goes).")] = None,
+    rate: Annotated[
+        float | None, typer.Option(help="Target complaints per second (default: as fast as it goes).")
+    ] = None,
     batch: Annotated[int, typer.Option(min=1, max=1000, help="Complaints per ingest request.")] = 100,
 ) -> None:
     """Send EVENTS complaints through the running stack; measure throughput and POST-to-visible latency."""

@@ -19,7 +19,9 @@ def start_services(settings: Settings) -> list[str]:
     messages.append(redis_server.start(state, settings.redis_url))
     host, port = settings.clickhouse_host_port
     if host not in ("127.0.0.1", "localhost", "::1"):
-        raise ServiceError(f"HOTLINE_CLICKHOUSE_URL points at {host}: a remote ClickHouse is not started here")
+        raise ServiceError(
+            f"HOTLINE_CLICKHOUSE_URL points at {host}: a remote ClickHouse is not started here"
+        )
     messages.append(clickhouse.start(state, port, settings.clickhouse_http_port))
     return messages
 

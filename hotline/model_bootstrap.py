@@ -18,7 +18,12 @@ log = logging.getLogger(__name__)
 
 
 async def bootstrap_model(
-    settings: Settings, path: Path, *, text_col: str = "text", label_col: str = "category", dimension: str | None
+    settings: Settings,
+    path: Path,
+    *,
+    text_col: str = "text",
+    label_col: str = "category",
+    dimension: str | None,
 ) -> str:
     """Learn from ``path`` in one pass and save the signed snapshot; returns the registry version."""
     if settings.model_signing_key is None:
@@ -46,6 +51,9 @@ async def bootstrap_model(
 async def registry_has_model(settings: Settings) -> bool:
     client = aioredis.Redis.from_url(settings.redis_url)
     try:
-        return await ModelRegistry(client, key_prefix=settings.redis_key_prefix).version(TAGGER_MODEL_NAME) is not None
+        return (
+            await ModelRegistry(client, key_prefix=settings.redis_key_prefix).version(TAGGER_MODEL_NAME)
+            is not None
+        )
     finally:
         await client.aclose()

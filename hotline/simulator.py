@@ -131,6 +131,8 @@ async def run_simulator(settings: Settings, *, data: Path, rate: float, seconds:
             if time.monotonic() - last_report >= 30:
                 last_report = time.monotonic()
                 surge = model.surge_category(t)
-                log.info("sent %d complaint(s), %d failed%s", sent, failed, f"; surging: {surge}" if surge else "")
+                log.info(
+                    "sent %d complaint(s), %d failed%s", sent, failed, f"; surging: {surge}" if surge else ""
+                )
             await asyncio.sleep(model.gap_s(t))
     return sent

@@ -61,7 +61,9 @@ class Supervisor:
                 died = asyncio.ensure_future(asyncio.wait(watchers, return_when=asyncio.FIRST_COMPLETED))
                 done, _ = await asyncio.wait({died, stopped}, return_when=asyncio.FIRST_COMPLETED)
             elif ready in done:
-                self.write(f"[up] the API did not answer {self.health_url} within {self.ready_timeout_s:.0f} s")
+                self.write(
+                    f"[up] the API did not answer {self.health_url} within {self.ready_timeout_s:.0f} s"
+                )
                 return 1
             ready.cancel()
             died.cancel()

@@ -60,6 +60,7 @@ class WorkerContext(Service):
 
     async def on_stop(self) -> None:
         await self.sink.drain()
+        await asyncio.to_thread(self.sink.sink.close)
         await self.redis.aclose()
 
     @Service.timer(MODEL_POLL_S)

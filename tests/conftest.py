@@ -46,6 +46,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="session")
+def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """chdb binds one data path per process: every chdb executor of the run shares this one."""
+    return str(tmp_path_factory.mktemp("chdb"))
+
+
 @dataclass
 class Stack:
     settings: Settings
@@ -139,7 +145,11 @@ def pipeline(stack: Stack) -> Iterator[Pipeline]:
     """A bootstrapped model, one worker and the API, as `hotline up` runs them."""
     boot = subprocess.run(
         [sys.executable, "-m", "hotline.cli", "models", "bootstrap", str(BANKING77)],
-        env=stack.env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env=stack.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert boot.returncode == 0, boot.stderr
     worker = _spawn(stack, "worker", "worker")

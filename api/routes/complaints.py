@@ -101,11 +101,15 @@ async def _produce(producer: ProducerDep, events: list[ComplaintEvent]) -> None:
     try:
         await producer.send(events)
     except BrokerUnavailable as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "5"}) from exc
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "5"}
+        ) from exc
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ComplaintAccepted)
-async def submit_complaint(body: ComplaintIn, settings: SettingsDep, producer: ProducerDep) -> ComplaintAccepted:
+async def submit_complaint(
+    body: ComplaintIn, settings: SettingsDep, producer: ProducerDep
+) -> ComplaintAccepted:
     """Accept one complaint; 202 once the broker has it, 503 (nothing accepted) when it is down."""
     event = _to_event(body, settings, time.time(), -1)
     await _produce(producer, [event])
@@ -113,7 +117,9 @@ async def submit_complaint(body: ComplaintIn, settings: SettingsDep, producer: P
 
 
 @router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted)
-async def submit_complaints(body: ComplaintBatchIn, settings: SettingsDep, producer: ProducerDep) -> BatchAccepted:
+async def submit_complaints(
+    body: ComplaintBatchIn, settings: SettingsDep, producer: ProducerDep
+) -> BatchAccepted:
     """Accept up to 1,000 complaints at once (ticket systems forwarding a backlog)."""
     now = time.time()
     events = [_to_event(c, settings, now, i) for i, c in enumerate(body.complaints)]

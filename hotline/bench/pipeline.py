@@ -17,8 +17,7 @@ import httpx
 
 from hotline.settings import Settings
 from hotline.simulator import read_texts
-from storage.clickhouse import DriverExecutor
-from storage.clickhouse.queries import visible_event_ids
+from storage.clickhouse import DriverExecutor, visible_event_ids
 
 __all__ = ["run_pipeline_bench"]
 
@@ -38,7 +37,9 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run_pipeline_bench(settings: Settings, *, events: int, rate: float | None, batch: int) -> dict[str, Any]:
+async def run_pipeline_bench(
+    settings: Settings, *, events: int, rate: float | None, batch: int
+) -> dict[str, Any]:
     run = uuid.uuid4().hex[:10]
     branch = f"bench-{run}"
     texts = [t for group in read_texts(settings.bootstrap_data).values() for t in group]

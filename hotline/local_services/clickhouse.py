@@ -74,9 +74,10 @@ def start(state_dir: Path, tcp_port: int, http_port: int) -> str:
     pid = spawn([*command, f"--config-file={config_file}"], pid_file=pid_file, log_file=stdout_log)
     version = _wait_until_answering(tcp_port, pid, START_TIMEOUT_S)
     if version is None:
+        why = f"no answer within {START_TIMEOUT_S:.0f} s" if pid_alive(pid) else "the server exited"
         stop_pid(pid_file, timeout=STOP_TIMEOUT_S)
         raise ServiceError(
-            f"{NAME} did not answer on {HOST}:{tcp_port} within {START_TIMEOUT_S:.0f} s; "
+            f"{NAME} did not come up on {HOST}:{tcp_port} ({why}); "
             f"error log tail:\n{log_tail(_log_dir(state_dir) / 'clickhouse.err.log')}\n"
             f"stdout/stderr tail:\n{log_tail(stdout_log)}"
         )
@@ -112,7 +113,9 @@ def _version(tcp_port: int) -> str | None:
     """
     if not port_open(HOST, tcp_port, timeout=0.3):
         return None
-    client = Client(HOST, port=tcp_port, connect_timeout=1, send_receive_timeout=3, sync_request_timeout=3)
+    client = Client(
+        HOST, port=tcp_port, connect_timeout=1, send_receive_timeout=1.5, sync_request_timeout=1.5
+    )
     try:
         return str(client.execute("SELECT version()")[0][0])
     except Exception:  # any failure means "not a ClickHouse that answers", which is what we report

@@ -44,8 +44,21 @@ def start(state_dir: Path, url: str) -> str:
     data_dir = state_dir / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
     pid = spawn(
-        [binary, "--bind", host, "--port", str(port), "--save", "", "--appendonly", "no",
-         "--dir", str(data_dir), "--daemonize", "no"],
+        [
+            binary,
+            "--bind",
+            host,
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(data_dir),
+            "--daemonize",
+            "no",
+        ],
         pid_file=pid_file,
         log_file=log_file,
     )

@@ -43,8 +43,16 @@ def start(state_dir: Path, host: str, port: int) -> str:
         return f"{NAME}: already listening on {host}:{port} ({owner})"
     url = f"tcp://{host}:{port}"
     pid = spawn(
-        [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-         "--storage-engine", "memory://tansu/"],
+        [
+            broker_binary(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
         pid_file=pid_file,
         log_file=log_file,
     )

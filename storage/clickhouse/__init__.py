@@ -15,6 +15,7 @@ from storage.clickhouse.queries import (
     minute_counts,
     minute_totals,
     top_tags,
+    visible_event_ids,
 )
 from storage.clickhouse.schema import (
     COMPLAINT_COLUMNS,
@@ -47,4 +48,5 @@ __all__ = [
     "render_literal",
     "substitute_params",
     "top_tags",
+    "visible_event_ids",
 ]

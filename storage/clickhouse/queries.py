@@ -20,6 +20,7 @@ __all__ = [
     "minute_counts",
     "minute_totals",
     "top_tags",
+    "visible_event_ids",
 ]
 
 Moment = datetime | float | int
@@ -50,6 +51,18 @@ def existing_event_ids(
             "SELECT DISTINCT event_id FROM complaints"
             " WHERE received_at >= %(lo)s AND received_at <= %(hi)s AND event_id IN %(ids)s",
             {"lo": _as_datetime(received_from), "hi": _as_datetime(received_to), "ids": chunk},
+        )
+        found.update(str(row[0]) for row in rows)
+    return found
+
+
+def visible_event_ids(executor: ClickHouseExecutor, *, branch: str, among: Sequence[str]) -> set[str]:
+    """Which of ``among`` are stored for ``branch`` (benchmarks poll this to time visibility)."""
+    found: set[str] = set()
+    for chunk in _chunks(tuple(dict.fromkeys(among))):
+        rows = executor.execute(
+            "SELECT DISTINCT event_id FROM complaints WHERE branch = %(branch)s AND event_id IN %(ids)s",
+            {"branch": branch, "ids": chunk},
         )
         found.update(str(row[0]) for row in rows)
     return found

@@ -45,9 +45,12 @@ async def count_windows(stream: faust.StreamT) -> None:
         before = counts.get(str(increment.window_start), 0)
         after = before + increment.count
         counts[str(increment.window_start)] = after
-        _forget_old_windows(counts, keep_s=rule.window_seconds + _settings.window_retention_s,
-                            now=increment.last_event_at)
-        if await _maybe_alert(rule, increment, before=before, after=after, last_fired=state.get("last_fired")):
+        _forget_old_windows(
+            counts, keep_s=rule.window_seconds + _settings.window_retention_s, now=increment.last_event_at
+        )
+        if await _maybe_alert(
+            rule, increment, before=before, after=after, last_fired=state.get("last_fired")
+        ):
             state["last_fired"] = increment.window_start
         window_counts[key] = state  # assign back, or the changelog misses the change
 

@@ -23,8 +23,17 @@ def _post(pipeline: Pipeline, body: object, **kwargs: object) -> httpx.Response:
 
 
 def test_valid_complaint_is_accepted(pipeline: Pipeline) -> None:
-    response = _post(pipeline, {**VALID, "customer_ref": "13800138000", "regulator_forwarded": True,
-                                "regulator_ref": "12378-000001", "branch": "sh-01", "product_hint": "credit card"})
+    response = _post(
+        pipeline,
+        {
+            **VALID,
+            "customer_ref": "13800138000",
+            "regulator_forwarded": True,
+            "regulator_ref": "12378-000001",
+            "branch": "sh-01",
+            "product_hint": "credit card",
+        },
+    )
     assert response.status_code == 202, response.text
     assert response.json()["id"]
 
@@ -72,7 +81,9 @@ def test_oversized_chunked_body_gets_413(pipeline: Pipeline) -> None:
             yield b"x" * 65536
 
     response = httpx.post(
-        f"{pipeline.url}/api/v1/complaints", content=chunks(), timeout=10,
+        f"{pipeline.url}/api/v1/complaints",
+        content=chunks(),
+        timeout=10,
         headers={**pipeline.stack.auth(), "Content-Type": "application/json"},
     )
     assert response.status_code == 413
@@ -80,8 +91,9 @@ def test_oversized_chunked_body_gets_413(pipeline: Pipeline) -> None:
 
 def test_batch_rejects_one_bad_item_as_a_whole(pipeline: Pipeline) -> None:
     body = {"complaints": [VALID, {**VALID, "channel": "fax"}]}
-    response = httpx.post(f"{pipeline.url}/api/v1/complaints/batch", json=body,
-                          headers=pipeline.stack.auth(), timeout=10)
+    response = httpx.post(
+        f"{pipeline.url}/api/v1/complaints/batch", json=body, headers=pipeline.stack.auth(), timeout=10
+    )
     assert response.status_code == 422
     assert response.json()["message"].startswith("complaints.1.channel:")
 
@@ -103,10 +115,19 @@ def test_health_is_open_and_readiness_needs_a_token(pipeline: Pipeline) -> None:
 
 def test_ingest_answers_503_when_the_broker_is_down(stack: Stack) -> None:
     port = free_port()
-    env = {**stack.env, "HOTLINE_KAFKA_URL": f"kafka://127.0.0.1:{free_port()}", "HOTLINE_API_PORT": str(port),
-           "HOTLINE_PRODUCE_TIMEOUT_S": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "api"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **stack.env,
+        "HOTLINE_KAFKA_URL": f"kafka://127.0.0.1:{free_port()}",
+        "HOTLINE_API_PORT": str(port),
+        "HOTLINE_PRODUCE_TIMEOUT_S": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotline.cli", "api"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -116,8 +137,9 @@ def test_ingest_answers_503_when_the_broker_is_down(stack: Stack) -> None:
             except httpx.HTTPError:
                 assert time.monotonic() < deadline, "API did not start"
                 time.sleep(0.2)
-        response = httpx.post(f"http://127.0.0.1:{port}/api/v1/complaints", json=VALID,
-                              headers=stack.auth(), timeout=15)
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/complaints", json=VALID, headers=stack.auth(), timeout=15
+        )
         assert response.status_code == 503
         assert "broker" in response.json()["detail"]
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz", headers=stack.auth(), timeout=10)

@@ -51,7 +51,10 @@ async def test_burst_fires_one_alert_and_stores_each_complaint_once(pipeline: Pi
     branch = f"e2e-{secrets.token_hex(3)}"
     complaints = _complaints(branch, N)
     ws_url = f"ws://127.0.0.1:{stack.settings.api_port}/ws/alerts?token={stack.token}"
-    async with websockets.connect(ws_url) as ws, httpx.AsyncClient(base_url=pipeline.url, headers=stack.auth()) as http:
+    async with (
+        websockets.connect(ws_url) as ws,
+        httpx.AsyncClient(base_url=pipeline.url, headers=stack.auth()) as http,
+    ):
         started = time.monotonic()
         for body in complaints:
             response = await http.post("/api/v1/complaints", json=body)
@@ -63,10 +66,17 @@ async def test_burst_fires_one_alert_and_stores_each_complaint_once(pipeline: Pi
         producer = AIOKafkaProducer(bootstrap_servers=stack.settings.kafka_bootstrap, max_batch_size=1)
         await producer.start()
         try:
-            event = {"event_id": complaints[1]["id"], "text": CARD_TEXTS[1], "channel": "app",
-                     "branch": branch, "received_at": time.time()}
+            event = {
+                "event_id": complaints[1]["id"],
+                "text": CARD_TEXTS[1],
+                "channel": "app",
+                "branch": branch,
+                "received_at": time.time(),
+            }
             await producer.send_and_wait(
-                stack.settings.topic("complaints.in"), json.dumps(event).encode(), key=event["event_id"].encode()
+                stack.settings.topic("complaints.in"),
+                json.dumps(event).encode(),
+                key=event["event_id"].encode(),
             )
         finally:
             await producer.stop()
@@ -90,7 +100,9 @@ async def test_burst_fires_one_alert_and_stores_each_complaint_once(pipeline: Pi
     executor = DriverExecutor.from_url(stack.settings.clickhouse_url)
     assert count_complaints(executor, ids) == N
     now = time.time()
-    per_minute = minute_counts(executor, dimension="banking77", tag="card_arrival", since=now - 600, until=now + 60)
+    per_minute = minute_counts(
+        executor, dimension="banking77", tag="card_arrival", since=now - 600, until=now + 60
+    )
     assert sum(n for _, n in per_minute) >= N
 
 

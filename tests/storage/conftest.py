@@ -58,11 +58,6 @@ def port_factory() -> Callable[[], int]:
     return unused_port
 
 
-@pytest.fixture(scope="session")
-def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("chdb"))
-
-
 @pytest.fixture(params=[pytest.param("server", marks=pytest.mark.services), "chdb"])
 def clickhouse_connect(request: pytest.FixtureRequest) -> Iterator[Connect]:
     """Factory of executors on one fresh database, on the local server or in chdb."""

@@ -69,6 +69,18 @@ def test_a_port_taken_by_another_program_is_reported(tmp_path: Path, port_factor
             local_clickhouse.start(tmp_path, taken, port_factory())
 
 
+def test_a_server_that_dies_at_start_is_reported_with_its_log(
+    tmp_path: Path, port_factory: Callable[[], int]
+) -> None:
+    port = port_factory()
+    started = time.monotonic()
+    with pytest.raises(ServiceError, match="the server exited") as failure:
+        local_clickhouse.start(tmp_path, port, port)  # the HTTP listener cannot bind the TCP port
+    assert time.monotonic() - started < 10
+    assert "Address already in use" in str(failure.value)
+    assert not local_clickhouse.status(tmp_path, port).running
+
+
 def test_a_missing_binary_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local_clickhouse, "_CANDIDATES", (("clickhouse-server-not-here", ()),))
     with pytest.raises(ServiceError, match="apt-get install clickhouse-server"):
