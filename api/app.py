@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from api.body_limit import BodySizeLimit
 from api.complaint_producer import ComplaintProducer
@@ -45,7 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Real-time monitoring of a bank's complaint hotline.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)

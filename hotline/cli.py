@@ -44,7 +44,7 @@ def _settings() -> Settings:
 
 def _setup_logging() -> None:
     logging.basicConfig(
-        level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
+        level=Settings().log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -117,6 +117,7 @@ def api() -> None:
         host=settings.api_host,
         port=settings.api_port,
         log_level="info",
+        access_log=settings.api_access_log,
         ws_max_size=1 << 20,
         timeout_graceful_shutdown=5,
     )

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
 
     # -- local state ---------------------------------------------------------------------------------
     state_dir: Path = Field(PROJECT_ROOT / ".local", description="Local stack data, logs and pid files.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level of every process."
+    )
 
     # -- broker --------------------------------------------------------------------------------------
     kafka_url: str = Field("kafka://127.0.0.1:19092", description="Kafka bootstrap server(s).")
@@ -58,6 +61,7 @@ class Settings(BaseSettings):
     pii_hash_key: SecretStr | None = Field(
         None, description="HMAC key for customer references: only their keyed hash is stored."
     )
+    api_access_log: bool = Field(False, description="Log every HTTP request (costly at high ingest rates).")
     max_text_chars: int = Field(20_000, ge=1, description="Longest complaint text accepted.")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body accepted (413).")
 

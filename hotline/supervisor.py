@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a child gets to stop after SIGTERM before it is killed.
 STOP_GRACE_S = 15.0
+#: Longest log line read at once; a child blocks on a full pipe if its output is not drained.
+LINE_LIMIT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Supervisor:
             stderr=asyncio.subprocess.STDOUT,
             env=spec.env,
             start_new_session=True,  # our Ctrl-C is ours to forward, in order
+            limit=LINE_LIMIT,
         )
         self._procs[spec.name] = proc
         self.write(f"[up] started {spec.name} (pid {proc.pid})")
@@ -94,7 +97,13 @@ class Supervisor:
     async def _pump(self, name: str, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
         width = max(len(c.name) for c in self.children)
-        async for raw in proc.stdout:
+        while True:
+            try:
+                raw = await proc.stdout.readline()
+            except ValueError:  # a line longer than LINE_LIMIT: pass it on in pieces
+                raw = await proc.stdout.read(LINE_LIMIT)
+            if not raw:
+                break
             self.write(f"{name:<{width}} | {raw.decode(errors='replace').rstrip()}")
         code = await proc.wait()
         self.write(f"[up] {name} exited with code {code}")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from online_models.naive_bayes_text_classifier import NaiveBayesTextClassifier
+from online_models.blended_text_classifier import default_text_classifier
 from online_models.tagger import Tagger, TextClassifier
 
 __all__ = ["bootstrap_tagger", "read_labelled_csv"]
@@ -62,12 +62,15 @@ def bootstrap_tagger(
     rows: Iterable[tuple[str, str]],
     dimension: str,
     *,
-    estimator_factory: Callable[[], TextClassifier] = NaiveBayesTextClassifier,
+    estimator_factory: Callable[[], TextClassifier] = default_text_classifier,
     keywords: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     batch_size: int = 500,
     **tagger_options: object,
 ) -> Tagger:
     """A tagger with one dimension learned from ``rows`` in one ordered pass.
+
+    ``estimator_factory`` builds the dimension's model (default: ``default_text_classifier``);
+    other keyword arguments go to ``Tagger``.
 
     Examples
     --------

@@ -169,8 +169,10 @@ class HashedNgrams:
         starts = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum([len(d) for d in docs], out=starts[1:])
         codes = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        rows_c, cols_c = self._char_ngrams(codes, starts)
-        rows_w, cols_w = self._word_ngrams(codes, starts)
+        prefix, pows = self._substring_hashes(codes)
+        is_space = codes == _SPACE
+        rows_c, cols_c = self._char_ngrams(prefix, pows, is_space, starts)
+        rows_w, cols_w = self._word_ngrams(prefix, pows, is_space, starts)
         char_block = self._block(rows_c, cols_c, n_docs, self.char_weight)
         word_block = self._block(rows_w, cols_w, n_docs, self.word_weight)
         out = (char_block + word_block).tocsr()
@@ -205,11 +207,10 @@ class HashedNgrams:
             h = pows[b - 1] * (prefix[b] - prefix[a]) + salt
             return (_mix(h) & np.uint64(self.n_features - 1)).astype(np.int64)
 
-    def _char_ngrams(self, codes: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        prefix, pows = self._substring_hashes(codes)
-        self._prefix, self._pows = prefix, pows  # reused by _word_ngrams for the same batch
-        n = len(codes)
-        is_space = codes == _SPACE
+    def _char_ngrams(
+        self, prefix: np.ndarray, pows: np.ndarray, is_space: np.ndarray, starts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = len(is_space)
         # Number of spaces in codes[:i], to reject n-grams with a space inside them.
         space_prefix = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(is_space, out=space_prefix[1:])
@@ -233,13 +234,13 @@ class HashedNgrams:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(rows), np.concatenate(cols)
 
-    def _word_ngrams(self, codes: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _word_ngrams(
+        self, prefix: np.ndarray, pows: np.ndarray, is_space: np.ndarray, starts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.word_ngram_range
         empty = np.zeros(0, dtype=np.int64)
-        if lo == 0 or len(codes) < 2:
+        if lo == 0 or len(is_space) < 2:
             return empty, empty
-        prefix, pows = self._prefix, self._pows
-        is_space = codes == _SPACE
         word_start = np.flatnonzero(~is_space[1:] & is_space[:-1]) + 1
         word_end = np.flatnonzero(~is_space[:-1] & is_space[1:]) + 1
         doc = np.searchsorted(starts, word_start, side="right") - 1
@@ -265,12 +266,6 @@ class HashedNgrams:
         block.data += 1.0
         _normalize_rows(block, scale=weight)
         return block
-
-    def __getstate__(self) -> dict[str, object]:
-        state = self.__dict__.copy()
-        state.pop("_prefix", None)
-        state.pop("_pows", None)
-        return state
 
 
 def _normalize_rows(m: sp.csr_matrix, scale: float = 1.0) -> None:

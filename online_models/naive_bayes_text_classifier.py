@@ -16,8 +16,6 @@ n-grams actually seen, bounded by the hash size, and a new class costs nothing u
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -25,8 +23,6 @@ from online_models.featurizers import HashedNgrams
 from online_models.text_classifier_base import TextClassifierBase
 
 __all__ = ["NaiveBayesTextClassifier"]
-
-logger = logging.getLogger(__name__)
 
 # Additive smoothing of the background distribution itself, so unseen features get a tiny,
 # non-zero probability. Small against the per-document feature mass (~10).
@@ -45,8 +41,9 @@ class NaiveBayesTextClassifier(TextClassifierBase):
         ``P(f)`` is the feature's frequency over all classes. Tuned on splits of banking77
         (30-300 all within half a point).
     temperature
-        Divides the log-posteriors before the softmax that gives confidences; naive Bayes is
-        overconfident and this brings confidences near the observed accuracy.
+        Divides the log-posteriors before the softmax that gives confidences. With the default
+        smoothing, 1.0 already matches confidence to accuracy on banking77 splits (expected
+        calibration error ~0.03).
     fit_prior
         Add the log class frequency to the scores.
 
@@ -71,7 +68,7 @@ class NaiveBayesTextClassifier(TextClassifierBase):
         self,
         featurizer: HashedNgrams | None = None,
         smoothing: float = 100.0,
-        temperature: float = 8.0,
+        temperature: float = 1.0,
         fit_prior: bool = True,
     ) -> None:
         if smoothing <= 0:

@@ -4,16 +4,17 @@ with keyword rules covering each dimension until its model has learned enough to
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
+import scipy.sparse as sp
+
+from online_models.featurizers import HashedNgrams
 from online_models.keyword_rules import KeywordRules
+from online_models.text_classifier_base import TextClassifierBase
 
 __all__ = ["TagResult", "Tagger", "TextClassifier"]
-
-logger = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -70,7 +71,7 @@ class Tagger:
     --------
     >>> from online_models.naive_bayes_text_classifier import NaiveBayesTextClassifier
     >>> tagger = Tagger(
-    ...     {"product": NaiveBayesTextClassifier()},
+    ...     {"product": NaiveBayesTextClassifier(HashedNgrams(n_bits=16))},
     ...     keywords={"product": {"credit_card": ["credit card", "信用卡"]}},
     ...     min_seen=2,
     ... )
@@ -138,9 +139,17 @@ model_version='tagger-0')], []]
         texts = list(texts)
         version = self.version
         results: list[list[TagResult]] = [[] for _ in texts]
+        features: dict[HashedNgrams, sp.csr_matrix] = {}  # featurize once per distinct featurizer
         for dim, model in self.dimensions.items():
             warm = model.n_seen >= self.min_seen and bool(model.classes)
-            guesses = model.predict_many(texts) if warm else [(None, 0.0)] * len(texts)
+            if not warm:
+                guesses: list[tuple[str | None, float]] = [(None, 0.0)] * len(texts)
+            elif isinstance(model, TextClassifierBase):
+                if model.featurizer not in features:
+                    features[model.featurizer] = model.featurizer.transform_many(texts)
+                guesses = model.predict_features(features[model.featurizer])
+            else:
+                guesses = model.predict_many(texts)
             rules = self._rules.get(dim)
             for out, text, (tag, conf) in zip(results, texts, guesses, strict=True):
                 if tag is not None and conf >= self.min_confidence:

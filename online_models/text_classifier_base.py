@@ -90,8 +90,7 @@ class TextClassifierBase:
 
     def learn_one(self, x: str, y: str) -> None:
         """Learn one labelled text (queued, see the module docstring)."""
-        if not isinstance(y, str) or not y:
-            raise ValueError(f"labels must be non-empty strings, got {y!r}")
+        self._label_indices([y])  # registers a new class at once, so ``classes`` is current
         self._pending_texts.append(x)
         self._pending_labels.append(y)
         self.n_seen += 1

@@ -21,6 +21,9 @@ __all__ = ["AckedSink"]
 
 log = logging.getLogger(__name__)
 
+#: Longest one flush call waits for the writer thread before reporting and trying again later.
+FLUSH_WAIT_S = 10.0
+
 
 class AckedSink:
     """A ComplaintSink whose rows' source events are acked once the rows are written."""
@@ -65,20 +68,31 @@ class AckedSink:
             self.flush_soon()
             await asyncio.sleep(0.2)
 
-    async def drain(self) -> None:
-        """Flush until nothing is held (worker shutdown)."""
-        while self._held:
-            if self._flushing is not None and not self._flushing.done():
-                await self._flushing
-            await self._flush()
+    async def drain(self, timeout_s: float) -> None:
+        """Flush what is held (worker shutdown). Rows still unwritten after ``timeout_s`` are not
+        lost: their events stay unacked, so the next worker reads them again."""
+        if self._flushing is not None and not self._flushing.done():
+            await self._flushing
+        if self._held:
+            try:
+                await asyncio.wait_for(self._flush(), timeout_s)
+            except TimeoutError:
+                log.error(
+                    "shutdown: %d row(s) not written; their events will be redelivered", self._held_rows
+                )
 
     async def _flush(self) -> None:
         n_events, n_rows = len(self._held), self._held_rows
         self._last_flush = time.monotonic()
         try:
-            await asyncio.to_thread(self.sink.flush)
+            await asyncio.to_thread(self.sink.flush, FLUSH_WAIT_S)
+        except TimeoutError as exc:
+            log.warning(
+                "ClickHouse not written yet; %d row(s) stay buffered and are retried: %s", n_rows, exc
+            )
+            return
         except Exception:
-            log.exception("ClickHouse flush failed; %d row(s) stay buffered and will be retried", n_rows)
+            log.exception("ClickHouse sink failed; %d row(s) stay unacked and will be redelivered", n_rows)
             return
         for _ in range(n_events):
             self._held.popleft().ack()

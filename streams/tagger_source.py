@@ -47,6 +47,14 @@ class TaggerSource:
             log.error("refused model snapshot %s: holds %s, not a Tagger", version, type(tagger).__name__)
             self._refused = version
             return False
+        try:  # a snapshot pickled by older code can load and still fail on first use
+            tagger.predict_many(["model load check"])
+        except Exception as exc:
+            log.error(
+                "refused model snapshot %s: it cannot predict (%r); keeping %s", version, exc, self.version
+            )
+            self._refused = version
+            return False
         self.tagger, self.version = tagger, version
         log.info("loaded model %s (%d bytes)", version, len(blob))
         return True

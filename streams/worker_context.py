@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: How often a worker asks the registry for a newer model.
 MODEL_POLL_S = 1.0
+#: Longest a stopping worker tries to write buffered rows (unwritten ones are redelivered anyway).
+SHUTDOWN_FLUSH_S = 8.0
 
 
 class WorkerContext(Service):
@@ -38,7 +40,12 @@ class WorkerContext(Service):
         if s.model_signing_key is None:
             raise RuntimeError("HOTLINE_MODEL_SIGNING_KEY is not set: the worker cannot verify models")
         self.redis = aioredis.Redis.from_url(s.redis_url)
-        self.alerts = AlertStream(self.redis, key_prefix=s.redis_key_prefix, maxlen=s.alert_stream_maxlen)
+        self.alerts = AlertStream(
+            self.redis,
+            key_prefix=s.redis_key_prefix,
+            maxlen=s.alert_stream_maxlen,
+            dedup_ttl_s=s.alert_dedup_ttl_s,
+        )
         self.tagger = TaggerSource(
             ModelRegistry(self.redis, key_prefix=s.redis_key_prefix),
             signing_key=s.model_signing_key.get_secret_value().encode(),
@@ -59,8 +66,8 @@ class WorkerContext(Service):
         self.ready.set()
 
     async def on_stop(self) -> None:
-        await self.sink.drain()
-        await asyncio.to_thread(self.sink.sink.close)
+        await self.sink.drain(timeout_s=SHUTDOWN_FLUSH_S)
+        await asyncio.to_thread(self.sink.sink.close, 1.0)
         await self.redis.aclose()
 
     @Service.timer(MODEL_POLL_S)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 __all__ = ["run_worker"]
@@ -10,7 +11,14 @@ __all__ = ["run_worker"]
 def run_worker() -> None:
     """Run the worker in this process until SIGINT/SIGTERM (web server off: no port 6066)."""
     import streams.agents  # noqa: F401 - registers the agents with the app
+    from hotline.settings import get_settings
     from streams.app import app
 
-    sys.argv = [sys.argv[0], "worker", "--without-web", "--loglevel", "info"]
+    # The driver logs a traceback per refused connection while ClickHouse is down; the sink's own
+    # retry messages already say what is happening.
+    logging.getLogger("clickhouse_driver.connection").setLevel(logging.ERROR)
+    level = {"WARNING": "warn", "ERROR": "error"}.get(
+        get_settings().log_level, get_settings().log_level.lower()
+    )
+    sys.argv = [sys.argv[0], "worker", "--without-web", "--loglevel", level]
     app.main()

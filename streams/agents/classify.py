@@ -39,10 +39,19 @@ async def classify_complaints(stream: faust.StreamT) -> None:
 
 
 def _tag(complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:
+    """Tags per complaint; untagged (stored all the same) when there is no model or it fails."""
     tagger = context.tagger.tagger
     if tagger is None or not complaints:
         return [[] for _ in complaints]
-    return tagger.predict_many([c.text for c in complaints])
+    try:
+        return tagger.predict_many([c.text for c in complaints])
+    except Exception:
+        # Crashing here would restart the agent past these unacked events; storing them untagged
+        # keeps every complaint, and the log says which model failed.
+        log.exception(
+            "model %s failed on a batch of %d; storing it untagged", context.tagger.version, len(complaints)
+        )
+        return [[] for _ in complaints]
 
 
 async def _send_window_counts(complaints: Sequence[ComplaintEvent], tag_lists: list[list[TagResult]]) -> None:

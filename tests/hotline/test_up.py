@@ -44,7 +44,11 @@ class Up:
         raise AssertionError(f"no line matching {pattern!r}:\n" + "\n".join(self.lines[-40:]))
 
     def child_pids(self) -> dict[str, int]:
-        return {m[1]: int(m[2]) for line in self.lines if (m := re.search(r"\[up\] started (\w+) \(pid (\d+)\)", line))}
+        return {
+            m[1]: int(m[2])
+            for line in self.lines
+            if (m := re.search(r"\[up\] started (\w+) \(pid (\d+)\)", line))
+        }
 
 
 @contextmanager
@@ -61,7 +65,12 @@ def hotline_up(stack: Stack, tmp_path) -> Iterator[Up]:
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "up", "--demo", "--rate", "20", "--data", str(data)],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     up = Up(proc)
     try:

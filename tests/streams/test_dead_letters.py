@@ -45,8 +45,10 @@ async def test_poison_records_are_dead_lettered_and_processing_continues(pipelin
     good_id = f"after-{marker}"
     poison = [
         (settings.topic("complaints.in"), b'{"event_id": "' + marker.encode() + b'", "text": '),  # bad JSON
-        (settings.topic("complaints.in"),
-         json.dumps({"event_id": marker, "text": "x", "channel": "fax", "received_at": 1.0}).encode()),
+        (
+            settings.topic("complaints.in"),
+            json.dumps({"event_id": marker, "text": "x", "channel": "fax", "received_at": 1.0}).encode(),
+        ),
         (settings.topic("complaints.in"), json.dumps({"event_id": marker, "note": "no text"}).encode()),
         (settings.topic("complaints.in"), b"\xff\xfe" + marker.encode()),  # not UTF-8
         (settings.topic("window.increments"), json.dumps({"rule_id": marker, "count": -1}).encode()),

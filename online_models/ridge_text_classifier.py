@@ -1,0 +1,182 @@
+"""Ridge regression on a random projection of hashed n-grams, learned exactly and incrementally.
+
+Why ridge: it is the discriminative linear model whose solution depends only on sums over the
+stream (``Z'Z`` and ``Z'Y``), so learning item by item, in any order, gives exactly the batch
+solution. Online linear models (perceptron, passive-aggressive, SGD) instead drift with the order
+of the stream and collapse when labels arrive grouped by class. The price is a ``dim x dim``
+matrix, so the hashed features are first projected to ``dim`` dimensions with a sparse random
+(count-sketch style) projection. Alone it is weaker than naive Bayes on banking77 (0.84 vs 0.88),
+but its errors differ, and the blend of the two gains 1-1.5 points.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sp
+from scipy.linalg import blas
+
+from online_models.featurizers import HashedNgrams
+from online_models.text_classifier_base import TextClassifierBase
+
+__all__ = ["RidgeTextClassifier"]
+
+logger = logging.getLogger(__name__)
+
+# Batches summed in float32 before being added to the float64 Gram matrix: 16 x 500 texts keeps
+# float32 rounding far below the ridge penalty while making the fold's cost negligible.
+_FOLD_EVERY = 16
+_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * _MIX1
+    h = h ^ (h >> np.uint64(33))
+    h = h * _MIX2
+    return h ^ (h >> np.uint64(33))
+
+
+class RidgeTextClassifier(TextClassifierBase):
+    """Exact incremental ridge regression (one-hot targets) on projected n-gram features.
+
+    Parameters
+    ----------
+    featurizer
+        Turns texts into sparse rows; defaults to ``HashedNgrams()``.
+    dim
+        Projected dimension (a power of two). Memory and learning cost grow with ``dim**2``:
+        2048 means a 32 MB Gram matrix and ~35 ms per 500 learned texts.
+    n_projections
+        Non-zeros per feature in the projection; more spreads each n-gram over several
+        dimensions and loses less to collisions.
+    l2
+        Ridge penalty.
+    seed
+        Salt of the projection hash, so two models can use different projections.
+    temperature
+        Divides the regression outputs before the softmax that gives confidences (0.05 gives
+        expected calibration error ~0.04 on banking77 splits).
+
+    Examples
+    --------
+    >>> model = RidgeTextClassifier(featurizer=HashedNgrams(n_bits=16), dim=256)
+    >>> model.learn_many(["my card was stolen", "信用卡被盗了", "the atm ate my card", "取款机吞卡"],
+    ...                  ["theft", "theft", "atm", "atm"])
+    >>> model.predict_one("card stolen"), model.predict_one("取款机")
+    ('theft', 'atm')
+    """
+
+    def __init__(
+        self,
+        featurizer: HashedNgrams | None = None,
+        dim: int = 2048,
+        n_projections: int = 4,
+        l2: float = 0.3,
+        seed: int = 0,
+        temperature: float = 0.05,
+    ) -> None:
+        if dim < 2 or dim & (dim - 1):
+            raise ValueError("dim must be a power of two >= 2")
+        if n_projections < 1:
+            raise ValueError("n_projections must be >= 1")
+        if l2 <= 0:
+            raise ValueError("l2 must be > 0")
+        if temperature <= 0:
+            raise ValueError("temperature must be > 0")
+        self.featurizer = featurizer if featurizer is not None else HashedNgrams()
+        self.dim = dim
+        self.n_projections = n_projections
+        self.l2 = l2
+        self.seed = seed
+        self.temperature = temperature
+        self._init_state()
+        self._gram = np.zeros((dim, dim), order="F")  # upper triangle of Z'Z
+        # Recent batches accumulate in float32 (a fast in-place BLAS update) and are folded into
+        # the float64 sum every _FOLD_EVERY batches, so long streams keep their precision.
+        self._gram_recent: np.ndarray | None = None
+        self._recent_batches = 0
+        self._targets = np.zeros((0, dim))  # class x dim: Y'Z
+        self._weights: np.ndarray | None = None  # dim x class, solved lazily
+
+    def project(self, x: sp.csr_matrix) -> np.ndarray:
+        """Dense ``(rows, dim)`` projection of featurized rows (float32)."""
+        n_rows = x.shape[0]
+        k = self.n_projections
+        keys = (
+            x.indices.astype(np.uint64)[:, None] * np.uint64(k) + np.arange(k, dtype=np.uint64)
+        ) + np.uint64(self.seed * 0x9E3779B1)
+        with np.errstate(over="ignore"):
+            h = _mix(keys.ravel())
+        cols = (h & np.uint64(self.dim - 1)).astype(np.int64)
+        signs = np.where((h >> np.uint64(63)) == 0, 1.0, -1.0) / np.sqrt(k)
+        rows = np.repeat(np.repeat(np.arange(n_rows), np.diff(x.indptr)), k)
+        values = signs * np.repeat(x.data, k)
+        z = np.bincount(rows * self.dim + cols, weights=values, minlength=n_rows * self.dim)
+        return z.reshape(n_rows, self.dim).astype(np.float32)
+
+    def _learn_features(self, x: sp.csr_matrix, labels: np.ndarray) -> None:
+        z = self.project(x)
+        if self._gram_recent is None:
+            self._gram_recent = np.zeros((self.dim, self.dim), dtype=np.float32, order="F")
+        self._gram_recent = blas.ssyrk(1.0, z, beta=1.0, c=self._gram_recent, trans=1, lower=0, overwrite_c=1)
+        self._recent_batches += 1
+        if self._recent_batches >= _FOLD_EVERY:
+            self._fold()
+        n_classes = len(self._classes)
+        if self._targets.shape[0] < n_classes:
+            grow = np.zeros((n_classes - self._targets.shape[0], self.dim))
+            self._targets = np.vstack([self._targets, grow])
+        assign = sp.csr_matrix(
+            (np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_classes, len(labels))
+        )
+        self._targets += assign @ z
+        self._weights = None
+
+    def _fold(self) -> None:
+        if self._gram_recent is not None:
+            self._gram += self._gram_recent
+        self._gram_recent = None  # freed between folds; a model that only predicts never has one
+        self._recent_batches = 0
+
+    def _solve(self) -> np.ndarray:
+        if self._weights is None or self._weights.shape[1] != self._targets.shape[0]:
+            started = time.perf_counter()
+            self._fold()
+            gram = self._gram.copy(order="F")
+            gram[np.diag_indices(self.dim)] += self.l2
+            factor = la.cho_factor(gram, lower=False, overwrite_a=True, check_finite=False)
+            self._weights = la.cho_solve(factor, self._targets.T, check_finite=False)
+            logger.debug(
+                "ridge solved: %d dims, %d classes, %.3f s",
+                self.dim,
+                self._targets.shape[0],
+                time.perf_counter() - started,
+            )
+        return self._weights
+
+    def _score_features(self, x: sp.csr_matrix) -> np.ndarray:
+        return self.project(x) @ self._solve()
+
+    def _pickle_state(self) -> dict[str, object]:
+        """Ship the solved weights and only the upper triangle of the Gram matrix, as float32.
+
+        Halves the snapshot (8 MB instead of 16 MB at ``dim=2048``); the rounding (relative
+        1e-7) only touches a restored model once it learns again, far below the ridge penalty.
+        """
+        self._solve()
+        state = self.__dict__.copy()
+        state["_gram"] = self._gram[np.triu_indices(self.dim)].astype(np.float32)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        packed = np.asarray(state["_gram"], dtype=np.float64)
+        dim = int(np.asarray(state["dim"]))
+        gram = np.zeros((dim, dim), order="F")
+        gram[np.triu_indices(dim)] = packed
+        state["_gram"] = gram
+        self.__dict__.update(state)
