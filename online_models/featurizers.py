@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["HashedNgrams", "normalize_text", "tokenize"]
+__all__ = ["HashedNgrams", "mix64", "normalize_text", "tokenize"]
 
 # CJK ideographs, kana and hangul: each run of these is one token, split from Latin/digits.
 _CJK = (
@@ -63,13 +63,21 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN_RE.findall(_APOSTROPHE_RE.sub("", normalize_text(text)))
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
-    """Murmur3 64-bit finaliser: spreads polynomial hashes over all bits."""
-    h = h ^ (h >> np.uint64(33))
-    h = h * _MIX1
-    h = h ^ (h >> np.uint64(33))
-    h = h * _MIX2
-    return h ^ (h >> np.uint64(33))
+def mix64(h: np.ndarray) -> np.ndarray:
+    """Murmur3's 64-bit finaliser on a uint64 array: spreads structured keys over all bits.
+
+    Examples
+    --------
+    >>> mix64(np.array([1, 2], dtype=np.uint64)).dtype
+    dtype('uint64')
+    """
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint64(33))
+        h = h * _MIX1
+        h = h ^ (h >> np.uint64(33))
+        h = h * _MIX2
+        out: np.ndarray = h ^ (h >> np.uint64(33))
+    return out
 
 
 class HashedNgrams:
@@ -108,7 +116,7 @@ class HashedNgrams:
 
     def __init__(
         self,
-        n_bits: int = 20,
+        n_bits: int = 18,
         char_ngram_range: tuple[int, int] = (1, 4),
         word_ngram_range: tuple[int, int] = (1, 2),
         char_weight: float = 1.0,
@@ -205,7 +213,7 @@ class HashedNgrams:
     ) -> np.ndarray:
         with np.errstate(over="ignore"):
             h = pows[b - 1] * (prefix[b] - prefix[a]) + salt
-            return (_mix(h) & np.uint64(self.n_features - 1)).astype(np.int64)
+            return (mix64(h) & np.uint64(self.n_features - 1)).astype(np.int64)
 
     def _char_ngrams(
         self, prefix: np.ndarray, pows: np.ndarray, is_space: np.ndarray, starts: np.ndarray

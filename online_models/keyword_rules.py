@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from online_models.featurizers import normalize_text
 
@@ -82,5 +83,6 @@ class KeywordRules:
     def __getstate__(self) -> dict[str, object]:
         return {"keywords": self.keywords, "confidence": self.confidence}
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__init__(state["keywords"], state["confidence"])  # type: ignore[misc, arg-type]
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild the compiled pattern rather than pickling it."""
+        KeywordRules.__init__(self, state["keywords"], state["confidence"])

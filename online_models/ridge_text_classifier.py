@@ -5,8 +5,8 @@ stream (``Z'Z`` and ``Z'Y``), so learning item by item, in any order, gives exac
 solution. Online linear models (perceptron, passive-aggressive, SGD) instead drift with the order
 of the stream and collapse when labels arrive grouped by class. The price is a ``dim x dim``
 matrix, so the hashed features are first projected to ``dim`` dimensions with a sparse random
-(count-sketch style) projection. Alone it is weaker than naive Bayes on banking77 (0.84 vs 0.88),
-but its errors differ, and the blend of the two gains 1-1.5 points.
+(count-sketch style) projection. Alone it is weaker than naive Bayes on banking77 (0.844 vs 0.882
+in 5-fold cross-validation), but its errors differ: the blend of the two reaches 0.896.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-from online_models.featurizers import HashedNgrams
+from online_models.featurizers import HashedNgrams, mix64
 from online_models.text_classifier_base import TextClassifierBase
 
 __all__ = ["RidgeTextClassifier"]
@@ -29,16 +29,6 @@ logger = logging.getLogger(__name__)
 # Batches summed in float32 before being added to the float64 Gram matrix: 16 x 500 texts keeps
 # float32 rounding far below the ridge penalty while making the fold's cost negligible.
 _FOLD_EVERY = 16
-_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
-_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
-
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * _MIX1
-    h = h ^ (h >> np.uint64(33))
-    h = h * _MIX2
-    return h ^ (h >> np.uint64(33))
 
 
 class RidgeTextClassifier(TextClassifierBase):
@@ -56,6 +46,9 @@ class RidgeTextClassifier(TextClassifierBase):
         dimensions and loses less to collisions.
     l2
         Ridge penalty.
+    binary
+        Project n-gram presence (each row L2-normalised) instead of the featurizer's weights:
+        +0.4 points in the blend on 5-fold CV of banking77, with ``l2=0.1``.
     seed
         Salt of the projection hash, so two models can use different projections.
     temperature
@@ -76,7 +69,8 @@ class RidgeTextClassifier(TextClassifierBase):
         featurizer: HashedNgrams | None = None,
         dim: int = 2048,
         n_projections: int = 4,
-        l2: float = 0.3,
+        l2: float = 0.1,
+        binary: bool = True,
         seed: int = 0,
         temperature: float = 0.05,
     ) -> None:
@@ -92,6 +86,7 @@ class RidgeTextClassifier(TextClassifierBase):
         self.dim = dim
         self.n_projections = n_projections
         self.l2 = l2
+        self.binary = binary
         self.seed = seed
         self.temperature = temperature
         self._init_state()
@@ -110,12 +105,13 @@ class RidgeTextClassifier(TextClassifierBase):
         keys = (
             x.indices.astype(np.uint64)[:, None] * np.uint64(k) + np.arange(k, dtype=np.uint64)
         ) + np.uint64(self.seed * 0x9E3779B1)
-        with np.errstate(over="ignore"):
-            h = _mix(keys.ravel())
+        h = mix64(keys.ravel())
         cols = (h & np.uint64(self.dim - 1)).astype(np.int64)
         signs = np.where((h >> np.uint64(63)) == 0, 1.0, -1.0) / np.sqrt(k)
-        rows = np.repeat(np.repeat(np.arange(n_rows), np.diff(x.indptr)), k)
-        values = signs * np.repeat(x.data, k)
+        lengths = np.diff(x.indptr)
+        rows = np.repeat(np.repeat(np.arange(n_rows), lengths), k)
+        data = np.repeat(1.0 / np.sqrt(np.maximum(lengths, 1)), lengths) if self.binary else x.data
+        values = signs * np.repeat(data, k)
         z = np.bincount(rows * self.dim + cols, weights=values, minlength=n_rows * self.dim)
         return z.reshape(n_rows, self.dim).astype(np.float32)
 
@@ -157,10 +153,12 @@ class RidgeTextClassifier(TextClassifierBase):
                 self._targets.shape[0],
                 time.perf_counter() - started,
             )
-        return self._weights
+        weights: np.ndarray = self._weights
+        return weights
 
     def _score_features(self, x: sp.csr_matrix) -> np.ndarray:
-        return self.project(x) @ self._solve()
+        scores: np.ndarray = self.project(x) @ self._solve()
+        return scores
 
     def _pickle_state(self) -> dict[str, object]:
         """Ship the solved weights and only the upper triangle of the Gram matrix, as float32.

