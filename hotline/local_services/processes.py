@@ -12,7 +12,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["log_tail", "pid_alive", "port_open", "read_pid", "spawn", "stop_pid", "wait_for_port"]
+from hotline.local_services.base import ServiceError
+
+__all__ = [
+    "log_tail",
+    "pid_alive",
+    "port_open",
+    "read_pid",
+    "spawn",
+    "spawn_listening",
+    "stop_pid",
+    "wait_for_port",
+]
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +89,17 @@ def spawn(argv: Sequence[str], *, pid_file: Path, log_file: Path, env: dict[str,
     pid_file.write_text(str(proc.pid))
     log.info("started %s (pid %d), log %s", argv[0], proc.pid, log_file)
     return proc.pid
+
+
+def spawn_listening(
+    name: str, argv: Sequence[str], *, host: str, port: int, pid_file: Path, log_file: Path, timeout: float
+) -> int:
+    """Spawn a server and wait until it listens on ``host:port``; a ServiceError with its log otherwise."""
+    pid = spawn(argv, pid_file=pid_file, log_file=log_file)
+    if not wait_for_port(host, port, timeout, pid):
+        stop_pid(pid_file)
+        raise ServiceError(f"{name} did not start on {host}:{port}; log tail:\n{log_tail(log_file)}")
+    return pid
 
 
 def stop_pid(pid_file: Path, *, timeout: float = 10.0) -> bool:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import redis
 
 from hotline.local_services.base import ServiceError, ServiceStatus
-from hotline.local_services.processes import log_tail, read_pid, spawn, stop_pid, wait_for_port
+from hotline.local_services.processes import read_pid, spawn_listening, stop_pid
 
 __all__ = ["start", "status", "stop"]
 
@@ -43,7 +43,8 @@ def start(state_dir: Path, url: str) -> str:
     pid_file, log_file = _paths(state_dir)
     data_dir = state_dir / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
-    pid = spawn(
+    pid = spawn_listening(
+        NAME,
         [
             binary,
             "--bind",
@@ -59,12 +60,12 @@ def start(state_dir: Path, url: str) -> str:
             "--daemonize",
             "no",
         ],
+        host=host,
+        port=port,
         pid_file=pid_file,
         log_file=log_file,
+        timeout=START_TIMEOUT_S,
     )
-    if not wait_for_port(host, port, START_TIMEOUT_S, pid):
-        stop_pid(pid_file)
-        raise ServiceError(f"{NAME} did not start on {host}:{port}; log tail:\n{log_tail(log_file)}")
     return f"{NAME}: started on {host}:{port} (pid {pid})"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hotline.local_services.base import ServiceError, ServiceStatus
-from hotline.local_services.processes import log_tail, port_open, read_pid, spawn, stop_pid, wait_for_port
+from hotline.local_services.processes import port_open, read_pid, spawn_listening, stop_pid
 
 __all__ = ["broker_binary", "start", "status", "stop"]
 
@@ -45,7 +45,8 @@ def start(state_dir: Path, host: str, port: int) -> str:
         owner = "ours" if read_pid(pid_file) else "not started by us"
         return f"{NAME}: already listening on {host}:{port} ({owner})"
     url = f"tcp://{host}:{port}"
-    pid = spawn(
+    pid = spawn_listening(
+        NAME,
         [
             broker_binary(),
             "broker",
@@ -56,12 +57,12 @@ def start(state_dir: Path, host: str, port: int) -> str:
             "--storage-engine",
             "memory://tansu/",
         ],
+        host=host,
+        port=port,
         pid_file=pid_file,
         log_file=log_file,
+        timeout=START_TIMEOUT_S,
     )
-    if not wait_for_port(host, port, START_TIMEOUT_S, pid):
-        stop_pid(pid_file)
-        raise ServiceError(f"{NAME} did not start on {host}:{port}; log tail:\n{log_tail(log_file)}")
     return f"{NAME}: started on {host}:{port} (pid {pid})"
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storage.clickhouse.executor import ClickHouseExecutor
+from storage.clickhouse.schema import COMPLAINT_COLUMNS
 
 __all__ = [
     "count_complaints",
@@ -131,24 +132,8 @@ def top_tags(
     return [(str(tag), int(count)) for tag, count in rows]
 
 
-_LATEST_COLUMNS = (
-    "event_id",
-    "received_at",
-    "classified_at",
-    "channel",
-    "branch",
-    "line",
-    "product_hint",
-    "regulator_forwarded",
-    "regulator_ref",
-    "text",
-    "tag_dimensions",
-    "tags",
-    "tag_confidences",
-    "tag_sources",
-    "model_version",
-    "risk",
-)
+#: Every stored column but the customer hash, which reads have no business showing.
+_LATEST_COLUMNS = tuple(c for c in COMPLAINT_COLUMNS if c != "customer_ref_hash")
 
 
 def latest_complaints(
