@@ -5,23 +5,57 @@ Rules come from YAML (:func:`load_rules`), complaints are counted per rule, grou
 (:func:`evaluate_crossing`), and the resulting :class:`Alert` has a deterministic id for dedup.
 """
 
-from alerts.alert import Alert, alert_id_for, dedup_key
+from alerts.alert import ALERT_EVENT_TYPES, Alert, AlertEventType, AlertStatus, alert_id_for, dedup_key
 from alerts.complaint import TaggedComplaint
 from alerts.cooldown import cooldown_allows
+from alerts.deadlines import (
+    CLOCKS,
+    STOPPED_BY,
+    ClockState,
+    DeadlineRule,
+    DeadlineSignal,
+    Ticket,
+    TicketStep,
+    build_deadline_alert,
+    clock_state,
+    deadline_signals,
+    next_check_at,
+)
+from alerts.decayed_quantile import DecayedQuantile
+from alerts.durations import Duration, format_duration
 from alerts.groups import decode_group, encode_group
+from alerts.lifecycle import (
+    TransitionError,
+    acknowledge,
+    escalate,
+    escalation_due_at,
+    merge_repeat,
+    resolve,
+)
+from alerts.live_call_rules import LiveCallRule, RiskyUtterance, build_live_call_alert
+from alerts.regulator_rules import RegulatorRule, build_regulator_alert
+from alerts.routing import AlertViewer, audiences_of
 from alerts.rules import (
     ANY_TAG,
     AUDIENCES,
     GROUP_FIELDS,
+    SEVERITIES,
+    SEVERITY_RANK,
     Audience,
     GroupField,
     Rule,
     RuleFilters,
     RuleSet,
     Severity,
+    SilenceRule,
+    SurgeRule,
     ThresholdRule,
 )
 from alerts.rules_file import RuleValidationError, load_rules, parse_rules
+from alerts.seasonal_baseline import SeasonalBaseline
+from alerts.silence_detector import SilenceDetector, SilenceSignal
+from alerts.surge_detector import SurgeDetector, SurgeSignal
+from alerts.surge_evaluation import SurgeEvaluation, alert_times, evaluate_surges
 from alerts.threshold import (
     BatchCount,
     WindowKey,
@@ -32,36 +66,96 @@ from alerts.threshold import (
     match_group,
     window_starts,
 )
-from alerts.windows import tumbling_window_start, window_end
+from alerts.volume_rules import build_silence_alert, build_surge_alert
+from alerts.webhooks import (
+    WEBHOOK_FORMATS,
+    Webhook,
+    backoff_delays,
+    dingtalk_signed_url,
+    render_webhook,
+    robot_accepted,
+)
+from alerts.windows import sliding_window_starts, tumbling_window_start, window_end
 
 __all__ = [
+    "ALERT_EVENT_TYPES",
     "ANY_TAG",
     "AUDIENCES",
+    "CLOCKS",
     "GROUP_FIELDS",
+    "SEVERITIES",
+    "SEVERITY_RANK",
+    "STOPPED_BY",
+    "WEBHOOK_FORMATS",
     "Alert",
+    "AlertEventType",
+    "AlertStatus",
+    "AlertViewer",
     "Audience",
     "BatchCount",
+    "ClockState",
+    "DeadlineRule",
+    "DeadlineSignal",
+    "DecayedQuantile",
+    "Duration",
     "GroupField",
+    "LiveCallRule",
+    "RegulatorRule",
+    "RiskyUtterance",
     "Rule",
     "RuleFilters",
     "RuleSet",
     "RuleValidationError",
+    "SeasonalBaseline",
     "Severity",
+    "SilenceDetector",
+    "SilenceRule",
+    "SilenceSignal",
+    "SurgeDetector",
+    "SurgeEvaluation",
+    "SurgeRule",
+    "SurgeSignal",
     "TaggedComplaint",
     "ThresholdRule",
+    "Ticket",
+    "TicketStep",
+    "TransitionError",
+    "Webhook",
     "WindowKey",
+    "acknowledge",
     "alert_id_for",
+    "alert_times",
+    "audiences_of",
+    "backoff_delays",
+    "build_deadline_alert",
+    "build_live_call_alert",
+    "build_regulator_alert",
+    "build_silence_alert",
+    "build_surge_alert",
     "build_threshold_alert",
+    "clock_state",
     "cooldown_allows",
     "count_batch",
     "crossed",
+    "deadline_signals",
     "decode_group",
     "dedup_key",
+    "dingtalk_signed_url",
     "encode_group",
+    "escalate",
+    "escalation_due_at",
     "evaluate_crossing",
+    "evaluate_surges",
+    "format_duration",
     "load_rules",
     "match_group",
+    "merge_repeat",
+    "next_check_at",
     "parse_rules",
+    "render_webhook",
+    "resolve",
+    "robot_accepted",
+    "sliding_window_starts",
     "tumbling_window_start",
     "window_end",
     "window_starts",

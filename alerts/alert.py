@@ -8,13 +8,13 @@ the same id, and the alert stream publishes each id once.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alerts.rules import Audience, Severity
+from alerts.rule_base import Audience, Severity
 
-__all__ = ["Alert", "alert_id_for", "dedup_key"]
+__all__ = ["ALERT_EVENT_TYPES", "Alert", "AlertEventType", "AlertStatus", "alert_id_for", "dedup_key"]
 
 _ALERT_ID_BYTES = 8  # 16 hex characters: collisions are negligible at millions of alerts.
 
@@ -43,30 +43,59 @@ def alert_id_for(key: str) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=_ALERT_ID_BYTES).hexdigest()
 
 
-class Alert(BaseModel):
-    """One fired alert. Times are epoch seconds; ``window_end`` is exclusive.
+AlertStatus = Literal["open", "acknowledged", "resolved"]
+#: What happened to an alert; every stream entry and websocket message names one.
+AlertEventType = Literal["fired", "updated", "acknowledged", "resolved", "escalated"]
+ALERT_EVENT_TYPES: tuple[str, ...] = AlertEventType.__args__  # type: ignore[attr-defined]
 
-    Build threshold alerts with :func:`alerts.threshold.build_threshold_alert`.
+
+class Alert(BaseModel):
+    """One alert: what fired (rule, reason, subject) and where it stands (status, repeats, who acted).
+
+    Times are epoch seconds. ``window_start``/``window_end`` (end exclusive) bound the event time the
+    alert is about: a threshold window, a surge bucket, a deadline's due time, a complaint's arrival.
+    ``series`` names what repeats of the alert share (rule and group): a repeat while the alert is
+    not resolved updates ``occurrences`` instead of making a new alert (see :mod:`alerts.lifecycle`).
+    Kind-specific fields are None when they do not apply. Build threshold alerts with
+    :func:`alerts.threshold.build_threshold_alert`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     alert_id: str = Field(description="Hash of dedup_key: a re-evaluated crossing keeps its id.")
-    dedup_key: str = Field(description="rule_id|group|window_start")
+    dedup_key: str = Field(description="What makes one occurrence unique, e.g. rule_id|group|window_start")
+    series: str = Field("", description="What repeats share (rule_id|group); empty: never merged.")
     rule_id: str
-    kind: str = Field(description="Kind of the rule that fired, e.g. 'threshold'.")
+    kind: str = Field(description="Kind of the rule that fired, e.g. 'threshold', 'surge', 'deadline'.")
     severity: Severity
     title: str
     reason: str = Field(description="Why it fired, as a sentence for people.")
-    dimension: str
-    tag: str
-    group: dict[str, str | None] = Field(description="Group-by field -> value (null: not given).")
+    dimension: str = ""
+    tag: str = ""
+    group: dict[str, str | None] = Field(default_factory=dict, description="Group-by field -> value.")
     window_start: int
     window_end: int
-    count: int = Field(ge=0)
-    threshold: int = Field(ge=1)
+    last_window_start: int | None = Field(None, description="Window of the latest repeat (cooldown).")
+    count: int = Field(0, ge=0, description="What was counted (complaints in the window, utterances...).")
+    threshold: int | None = Field(None, ge=1)
+    expected: float | None = Field(None, description="Surge/silence: the volume the detector expected.")
+    observed: float | None = Field(None, description="Surge/silence: the volume observed.")
+    complaint_id: str | None = None
+    call_id: str | None = None
+    deadline: str | None = Field(None, description="Deadline kind: first_response, resolution, decision.")
+    due_at: float | None = None
+    regulator: bool = Field(False, description="Regulator-related: the regulator desk sees it.")
     fired_at: float
     audiences: tuple[Audience, ...]
+    status: AlertStatus = "open"
+    occurrences: int = Field(1, ge=1, description="How many times it fired; repeats add one.")
+    updated_at: float | None = None
+    acked_by: str | None = None
+    acked_at: float | None = None
+    resolved_by: str | None = None
+    resolved_at: float | None = None
+    resolution: str | None = Field(None, description="Note left when resolving.")
+    escalated_at: float | None = None
 
     def to_ws_payload(self) -> dict[str, Any]:
         """The alert as a JSON-ready dict (the websocket and the Redis stream carry this).

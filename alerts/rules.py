@@ -9,102 +9,65 @@ deadline) are one new model plus one line in :data:`Rule`. Parsing files lives i
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+
+from alerts.deadlines import DeadlineRule
+from alerts.live_call_rules import LiveCallRule
+from alerts.regulator_rules import RegulatorRule
+from alerts.rule_base import (
+    ANY_TAG,
+    AUDIENCES,
+    GROUP_FIELDS,
+    SEVERITIES,
+    SEVERITY_RANK,
+    Audience,
+    GroupField,
+    Name,
+    RuleBase,
+    RuleFilters,
+    Severity,
+    StrictModel,
+    as_tuple,
+    reject_duplicates,
+)
+from alerts.volume_rules import SilenceRule, SurgeRule
+from alerts.webhooks import Webhook
 
 __all__ = [
     "ANY_TAG",
     "AUDIENCES",
     "GROUP_FIELDS",
+    "SEVERITIES",
+    "SEVERITY_RANK",
     "Audience",
+    "DeadlineRule",
     "GroupField",
+    "LiveCallRule",
+    "RegulatorRule",
     "Rule",
     "RuleFilters",
     "RuleSet",
     "Severity",
+    "SilenceRule",
+    "SurgeRule",
     "ThresholdRule",
 ]
 
-Severity = Literal["info", "warning", "critical"]
-Audience = Literal["monitoring", "regulator_desk", "oncall"]
-AUDIENCES: tuple[str, ...] = Audience.__args__  # type: ignore[attr-defined]
-GroupField = Literal["branch", "channel", "line"]
-GROUP_FIELDS: tuple[str, ...] = GroupField.__args__  # type: ignore[attr-defined]
-
-#: The ``tag`` value meaning "every tag of the dimension, each counted on its own".
-ANY_TAG = "*"
-
-_SLUG = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
-_Name = Annotated[str, Field(min_length=1, max_length=128)]
+#: Most sliding windows one complaint counts in (each is a table entry and an increment per batch).
+MAX_WINDOWS_PER_EVENT = 60
 
 
-def _as_tuple(value: object) -> object:
-    """Let a YAML author write ``channel: phone`` for ``channel: [phone]``."""
-    return (value,) if isinstance(value, str) else value
-
-
-def _reject_duplicates(values: tuple[str, ...]) -> tuple[str, ...]:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise ValueError(f"{value!r} is listed twice")
-        seen.add(value)
-    return values
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RuleFilters(_Strict):
-    """Conditions a complaint must meet before a rule counts it; every given condition must hold.
-
-    Examples
-    --------
-    >>> f = RuleFilters(channel="phone", regulator_forwarded=True)
-    >>> f.channel, f.branch, f.regulator_forwarded
-    (('phone',), None, True)
-    """
-
-    channel: tuple[_Name, ...] | None = Field(None, min_length=1, description="Any of these channels.")
-    branch: tuple[_Name, ...] | None = Field(None, min_length=1, description="Any of these branches.")
-    line: tuple[_Name, ...] | None = Field(None, min_length=1, description="Any of these lines/queues.")
-    regulator_forwarded: bool | None = Field(None, description="Only (true) or never (false) forwarded ones.")
-
-    _lists = field_validator("channel", "branch", "line", mode="before")(_as_tuple)
-
-    @field_validator("channel", "branch", "line")
-    @classmethod
-    def _unique(cls, values: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return None if values is None else _reject_duplicates(values)
-
-
-class _RuleBase(_Strict):
-    """Fields every kind of rule has: who it is, how loud it is, and who hears it."""
-
-    id: str = Field(pattern=_SLUG, max_length=64, description="Stable slug; part of every alert's dedup key.")
-    title: str = Field(min_length=1, max_length=200)
-    severity: Severity
-    audiences: tuple[Audience, ...] = Field(("monitoring",), min_length=1)
-    enabled: bool = True
-    description: str | None = Field(None, max_length=2000)
-
-    _audience_list = field_validator("audiences", mode="before")(_as_tuple)
-
-    @field_validator("audiences")
-    @classmethod
-    def _unique_audiences(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        return _reject_duplicates(values)
-
-
-class ThresholdRule(_RuleBase):
+class ThresholdRule(RuleBase):
     """Fire when at least ``threshold`` complaints with a tag fall in one window of one group.
 
     ``tag: "*"`` counts every tag of ``dimension`` separately (one alert per tag that crosses).
-    ``window`` is only ``tumbling`` today (epoch-aligned, non-overlapping windows); the field exists
-    so that ``sliding`` can be added without changing existing rule files.
+    ``window: tumbling`` counts in epoch-aligned, non-overlapping windows; ``window: sliding`` in
+    windows of ``window_seconds`` that start every ``hop_seconds`` (so a burst straddling a
+    tumbling boundary is still seen whole). Overlapping windows that cross one after another are
+    repeats of one alert (its ``occurrences`` go up), not new alerts.
 
     Examples
     --------
@@ -120,25 +83,30 @@ class ThresholdRule(_RuleBase):
 
     kind: Literal["threshold"]
     dimension: str = Field(min_length=1, max_length=64, description="Taxonomy dimension the tag belongs to.")
-    tag: _Name | None = Field(None, description="One tag, or '*' for any tag of the dimension.")
-    tags: tuple[_Name, ...] | None = Field(
-        None, min_length=1, description="Several tags, each counted alone."
-    )
+    tag: Name | None = Field(None, description="One tag, or '*' for any tag of the dimension.")
+    tags: tuple[Name, ...] | None = Field(None, min_length=1, description="Several tags, each counted alone.")
     filters: RuleFilters | None = None
     group_by: tuple[GroupField, ...] = Field((), description="Count each value combination separately.")
-    window: Literal["tumbling"] = "tumbling"
+    window: Literal["tumbling", "sliding"] = "tumbling"
     window_seconds: int = Field(gt=0, le=7 * 24 * 3600)
+    hop_seconds: int | None = Field(
+        None,
+        gt=0,
+        description="Sliding windows only: a new window starts this often (divides window_seconds).",
+    )
     threshold: int = Field(ge=1)
     cooldown_seconds: int | None = Field(
-        None, gt=0, description="After firing for a group, stay quiet this long (event time) for that group."
+        None,
+        gt=0,
+        description="A crossing this long (event time) after the group's previous one is a new alert.",
     )
 
-    _group_list = field_validator("group_by", mode="before")(_as_tuple)
+    _group_list = field_validator("group_by", mode="before")(as_tuple)
 
     @field_validator("group_by", "tags")
     @classmethod
     def _unique_lists(cls, values: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return None if values is None else _reject_duplicates(values)
+        return None if values is None else reject_duplicates(values)
 
     @model_validator(mode="after")
     def _one_tag_spec(self) -> ThresholdRule:
@@ -146,6 +114,21 @@ class ThresholdRule(_RuleBase):
             raise PydanticCustomError("tag_spec", "give exactly one of 'tag' or 'tags'")
         if self.tags is not None and ANY_TAG in self.tags:
             raise PydanticCustomError("tag_spec", "'*' must be given as tag: \"*\", not inside 'tags'")
+        if self.window == "sliding":
+            if self.hop_seconds is None:
+                raise PydanticCustomError("hop_seconds", "required for a sliding window")
+            if self.hop_seconds >= self.window_seconds or self.window_seconds % self.hop_seconds:
+                raise PydanticCustomError(
+                    "hop_seconds", "must be smaller than window_seconds and divide it exactly"
+                )
+            if self.window_seconds // self.hop_seconds > MAX_WINDOWS_PER_EVENT:
+                raise PydanticCustomError(
+                    "hop_seconds",
+                    "window_seconds / hop_seconds must be at most {n}",
+                    {"n": MAX_WINDOWS_PER_EVENT},
+                )
+        elif self.hop_seconds is not None:
+            raise PydanticCustomError("hop_seconds", "only for window: sliding")
         return self
 
     @property
@@ -165,11 +148,17 @@ class ThresholdRule(_RuleBase):
         return tag in (self.tags or ())
 
 
-#: Every kind of rule; add a kind as ``ThresholdRule | SurgeRule`` (pydantic picks by ``kind``).
-Rule = Annotated[ThresholdRule, Field(discriminator="kind")]
+#: Every kind of rule (pydantic picks the model by ``kind``).
+Rule = Annotated[
+    ThresholdRule | SurgeRule | SilenceRule | RegulatorRule | DeadlineRule | LiveCallRule,
+    Field(discriminator="kind"),
+]
 
 
-class RuleSet(_Strict):
+R = TypeVar("R", bound=RuleBase)
+
+
+class RuleSet(StrictModel):
     """All rules of one file, ids unique (an id is part of every alert's dedup key).
 
     Examples
@@ -180,10 +169,11 @@ class RuleSet(_Strict):
     """
 
     rules: tuple[Rule, ...] = ()
+    webhooks: tuple[Webhook, ...] = ()
 
     @field_validator("rules")
     @classmethod
-    def _unique_ids(cls, rules: tuple[ThresholdRule, ...]) -> tuple[ThresholdRule, ...]:
+    def _unique_ids(cls, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
         first_index: dict[str, int] = {}
         for index, rule in enumerate(rules):
             if rule.id in first_index:
@@ -195,7 +185,21 @@ class RuleSet(_Strict):
             first_index[rule.id] = index
         return rules
 
-    _by_id: dict[str, ThresholdRule] = PrivateAttr(default_factory=dict)
+    @field_validator("webhooks")
+    @classmethod
+    def _unique_webhook_ids(cls, hooks: tuple[Webhook, ...]) -> tuple[Webhook, ...]:
+        first_index: dict[str, int] = {}
+        for index, hook in enumerate(hooks):
+            if hook.id in first_index:
+                raise PydanticCustomError(
+                    "duplicate_webhook_id",
+                    "duplicate webhook id {id!r} (webhooks[{first}] and webhooks[{index}])",
+                    {"id": hook.id, "first": first_index[hook.id], "index": index},
+                )
+            first_index[hook.id] = index
+        return hooks
+
+    _by_id: dict[str, Rule] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: object, /) -> None:
         self._by_id.update((rule.id, rule) for rule in self.rules)
@@ -203,11 +207,15 @@ class RuleSet(_Strict):
     def __len__(self) -> int:
         return len(self.rules)
 
-    def get(self, rule_id: str) -> ThresholdRule | None:
+    def get(self, rule_id: str) -> Rule | None:
         """The rule with ``rule_id``, or None (e.g. removed since an alert was counted)."""
         return self._by_id.get(rule_id)
 
     @property
-    def enabled(self) -> tuple[ThresholdRule, ...]:
+    def enabled(self) -> tuple[Rule, ...]:
         """The rules that are switched on."""
         return tuple(rule for rule in self.rules if rule.enabled)
+
+    def enabled_of(self, kind: type[R]) -> tuple[R, ...]:
+        """The switched-on rules of one kind, e.g. ``rules.enabled_of(ThresholdRule)``."""
+        return tuple(rule for rule in self.rules if rule.enabled and isinstance(rule, kind))

@@ -127,13 +127,18 @@ def _describe(error: ErrorDetails, data: Mapping[str, Any]) -> str:
     ctx = error.get("ctx", {})
     if error["type"] == "duplicate_rule_id":
         return f"{_rule_label(data, ctx['index'])}: id: duplicate of rules[{ctx['first']}]"
+    if error["type"] == "duplicate_webhook_id":
+        return f"{_rule_label(data, ctx['index'], 'webhooks')}: id: duplicate of webhooks[{ctx['first']}]"
+    if len(loc) >= 2 and loc[0] == "webhooks" and isinstance(loc[1], int):
+        field = _path(loc[2:]) or _MODEL_ERROR_FIELDS.get(error["type"], "webhook")
+        return f"{_rule_label(data, loc[1], 'webhooks')}: {field}: {_problem(error)}"
     if len(loc) < 2 or loc[0] != "rules" or not isinstance(loc[1], int):
         return f"{_path(loc) or 'rules file'}: {_problem(error)}"
     where = _rule_label(data, loc[1])
     if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
         return f"{where}: kind: {_problem(error)}"
     # loc[2] is the discriminator value (the rule's kind) pydantic adds inside the union.
-    field = _path(loc[3:]) or ("tag" if error["type"] == "tag_spec" else "rule")
+    field = _path(loc[3:]) or _MODEL_ERROR_FIELDS.get(error["type"], "rule")
     return f"{where}: {field}: {_problem(error)}"
 
 
@@ -145,11 +150,11 @@ def _is_echo(error: ErrorDetails, errors: Sequence[ErrorDetails]) -> bool:
     )
 
 
-def _rule_label(data: Mapping[str, Any], index: int) -> str:
-    rules = data.get("rules")
-    rule = rules[index] if isinstance(rules, list) and 0 <= index < len(rules) else None
-    rule_id = rule.get("id") if isinstance(rule, Mapping) else None
-    return f"rules[{index}] ({rule_id})" if isinstance(rule_id, str) else f"rules[{index}]"
+def _rule_label(data: Mapping[str, Any], index: int, section: str = "rules") -> str:
+    items = data.get(section)
+    item = items[index] if isinstance(items, list) and 0 <= index < len(items) else None
+    item_id = item.get("id") if isinstance(item, Mapping) else None
+    return f"{section}[{index}] ({item_id})" if isinstance(item_id, str) else f"{section}[{index}]"
 
 
 def _path(loc: Sequence[int | str]) -> str:
@@ -158,6 +163,15 @@ def _path(loc: Sequence[int | str]) -> str:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
+
+#: Rule-level errors and the field they are about.
+_MODEL_ERROR_FIELDS = {
+    "tag_spec": "tag",
+    "hop_seconds": "hop_seconds",
+    "quiet_seconds": "quiet_seconds",
+    "filters": "filters",
+    "webhook_url": "url",
+}
 
 _MESSAGES = {
     "missing": "required",

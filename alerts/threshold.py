@@ -18,7 +18,7 @@ from alerts.alert import Alert, alert_id_for, dedup_key
 from alerts.complaint import TaggedComplaint
 from alerts.groups import decode_group, encode_group
 from alerts.rules import Rule, ThresholdRule
-from alerts.windows import tumbling_window_start, window_end
+from alerts.windows import sliding_window_starts, tumbling_window_start, window_end
 
 __all__ = [
     "BatchCount",
@@ -45,6 +45,8 @@ class BatchCount(NamedTuple):
 
     count: int
     last_event_at: float
+    #: The counted complaints, in batch order: lets the counter drop ones it already counted.
+    event_ids: tuple[str, ...] = ()
 
 
 def match_group(rule: ThresholdRule, complaint: TaggedComplaint) -> str | None:
@@ -86,7 +88,7 @@ def match_group(rule: ThresholdRule, complaint: TaggedComplaint) -> str | None:
 def window_starts(rule: ThresholdRule, ts: float) -> tuple[int, ...]:
     """Starts of the windows of ``rule`` that an event at ``ts`` counts in.
 
-    One window for ``tumbling``; a tuple so that overlapping (sliding) windows fit the same call.
+    One window for ``tumbling``; every overlapping window for ``sliding``.
 
     Examples
     --------
@@ -95,7 +97,12 @@ def window_starts(rule: ThresholdRule, ts: float) -> tuple[int, ...]:
     ...                      tag="a", window_seconds=300, threshold=1)
     >>> window_starts(rule, 1_700_000_123.4)
     (1700000100,)
+    >>> sliding = rule.model_copy(update={"window": "sliding", "hop_seconds": 100})
+    >>> window_starts(sliding, 1_700_000_123.4)
+    (1699999900, 1700000000, 1700000100)
     """
+    if rule.window == "sliding" and rule.hop_seconds is not None:
+        return sliding_window_starts(ts, rule.window_seconds, rule.hop_seconds)
     return (tumbling_window_start(ts, rule.window_seconds),)
 
 
@@ -131,10 +138,12 @@ def count_batch(rules: Iterable[Rule], complaints: Iterable[TaggedComplaint]) ->
                 key = WindowKey(rule.id, group, start)
                 previous = counts.get(key)
                 if previous is None:
-                    counts[key] = BatchCount(1, complaint.event_time)
+                    counts[key] = BatchCount(1, complaint.event_time, (complaint.event_id,))
                 else:
                     counts[key] = BatchCount(
-                        previous.count + 1, max(previous.last_event_at, complaint.event_time)
+                        previous.count + 1,
+                        max(previous.last_event_at, complaint.event_time),
+                        (*previous.event_ids, complaint.event_id),
                     )
     return counts
 
@@ -178,6 +187,7 @@ def build_threshold_alert(
     return Alert(
         alert_id=alert_id_for(key),
         dedup_key=key,
+        series=f"{rule.id}|{group}",
         rule_id=rule.id,
         kind=rule.kind,
         severity=rule.severity,
@@ -192,6 +202,7 @@ def build_threshold_alert(
         threshold=rule.threshold,
         fired_at=fired_at,
         audiences=rule.audiences,
+        regulator=rule.filters is not None and rule.filters.regulator_forwarded is True,
     )
 
 

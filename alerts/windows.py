@@ -6,7 +6,7 @@ window without coordinating; day-long windows therefore start at midnight UTC.
 
 from __future__ import annotations
 
-__all__ = ["tumbling_window_start", "window_end"]
+__all__ = ["sliding_window_starts", "tumbling_window_start", "window_end"]
 
 
 def tumbling_window_start(ts: float, window_seconds: int) -> int:
@@ -37,3 +37,22 @@ def window_end(window_start: int, window_seconds: int) -> int:
     180
     """
     return window_start + window_seconds
+
+
+def sliding_window_starts(ts: float, window_seconds: int, hop_seconds: int) -> tuple[int, ...]:
+    """Starts of every sliding window (length ``window_seconds``, one starting every ``hop_seconds``)
+    that holds ``ts``, oldest first.
+
+    Examples
+    --------
+    >>> sliding_window_starts(125.0, 180, 60)
+    (0, 60, 120)
+    >>> sliding_window_starts(120.0, 180, 60)
+    (0, 60, 120)
+    >>> sliding_window_starts(180.0, 180, 60)
+    (60, 120, 180)
+    """
+    if hop_seconds <= 0 or window_seconds % hop_seconds:
+        raise ValueError(f"hop_seconds must be > 0 and divide window_seconds, got {hop_seconds}")
+    last = tumbling_window_start(ts, hop_seconds)
+    return tuple(range(last - window_seconds + hop_seconds, last + 1, hop_seconds))

@@ -8,12 +8,31 @@ from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from api.body_limit import BodySizeLimit
 from api.complaint_producer import ComplaintProducer
 from api.errors import install_error_handlers
-from api.routes import alerts, complaints, dashboard, health
+from api.routes import (
+    alerts,
+    calls,
+    calls_ws,
+    complaints,
+    dashboard,
+    exports,
+    health,
+    labels,
+    models,
+    rules,
+    stats,
+    ticket_events,
+)
+from api.routes.calls_producer import CallAudioProducer
+from api.token_resolver import TokenResolver
+from api.websocket_log_filter import install_websocket_log_filter
 from hotline.settings import Settings, get_settings
+from storage.api_tokens import ApiTokenStore
+from storage.rate_limits import IngestRateLimiter
 
 __all__ = ["create_app"]
 
@@ -30,13 +49,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.redis = aioredis.Redis.from_url(settings.redis_url)
+        app.state.tokens = TokenResolver(
+            ApiTokenStore(app.state.redis, key_prefix=settings.redis_key_prefix),
+            admin_token=settings.api_token,
+        )
+        app.state.rate_limiter = IngestRateLimiter(
+            app.state.redis, key_prefix=settings.redis_key_prefix, per_s=settings.ingest_rate_limit_per_s
+        )
         app.state.producer = ComplaintProducer(settings)
         await app.state.producer.start()
+        app.state.call_producer = CallAudioProducer(settings)
+        await app.state.call_producer.start()
         log.info("API ready at %s", settings.api_url)
         try:
             yield
         finally:
             await app.state.producer.stop()
+            await app.state.call_producer.stop()
             await app.state.redis.aclose()
 
     app = FastAPI(
@@ -45,8 +74,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Real-time monitoring of a bank's complaint hotline.",
         lifespan=lifespan,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        path_limits={"/api/v1/calls": settings.asr_max_upload_bytes},  # enforced by the upload route
+    )
+    if settings.cors_origins:  # closed unless origins are configured
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     install_error_handlers(app)
-    for module in (health, complaints, alerts, dashboard):
+    install_websocket_log_filter()  # websocket URLs carry the token and caller references
+    for module in (
+        health,
+        complaints,
+        ticket_events,
+        labels,
+        models,
+        alerts,
+        rules,
+        stats,
+        exports,
+        calls,
+        calls_ws,
+        dashboard,
+    ):
         app.include_router(module.router)
     return app

@@ -1,57 +1,90 @@
-"""Bearer-token check for HTTP and websockets (browsers cannot set websocket headers: ``?token=``)."""
+"""Token checks for HTTP and websockets (browsers cannot set websocket headers: ``?token=``).
+
+Every route but ``/healthz`` depends on one of these. ``TokenRequired`` admits any valid token;
+``require_roles(...)`` admits only the roles named (admin always).
+"""
 
 from __future__ import annotations
 
-import hmac
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request, WebSocket, WebSocketException, status
+from fastapi import Depends, HTTPException, Query, WebSocket, WebSocketException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
-from api.deps import SettingsDep
+from api.roles import Principal, Role
+from api.token_resolver import TokenResolver
 
-__all__ = ["TokenRequired", "require_token", "require_ws_token"]
+__all__ = ["CurrentPrincipal", "TokenRequired", "require_roles", "require_token", "require_ws_token"]
 
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>`")
 
 
-def _valid(settings: SettingsDep, presented: str | None) -> bool:
-    expected = settings.api_token.get_secret_value() if settings.api_token else None
-    if not expected or not presented:
-        return False
-    return hmac.compare_digest(presented.encode(), expected.encode())
+def _resolver(connection: HTTPConnection) -> TokenResolver:
+    return connection.app.state.tokens
 
 
-def require_token(
-    request: Request,
-    settings: SettingsDep,
+async def require_token(
+    connection: HTTPConnection,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """401 unless the request carries the API token."""
+) -> Principal:
+    """The caller, or 401 without a valid token."""
     if credentials is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing API token: send `Authorization: Bearer <token>`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if not _valid(settings, credentials.credentials):
+    principal = await _resolver(connection).resolve(credentials.credentials)
+    if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "invalid API token", headers={"WWW-Authenticate": "Bearer"}
         )
+    connection.state.principal = principal
+    return principal
 
 
 async def require_ws_token(
     websocket: WebSocket,
-    settings: SettingsDep,
     token: Annotated[str | None, Query(description="API token (websockets cannot send headers)")] = None,
-) -> None:
-    """Close with 1008 (policy violation) unless the token comes as ``?token=`` or a bearer header."""
+) -> Principal:
+    """The caller, or a close with 1008 (policy violation) without a valid token."""
     presented = token
     header = websocket.headers.get("authorization", "")
     if presented is None and header.lower().startswith("bearer "):
         presented = header[7:]
-    if not _valid(settings, presented):
+    principal = await _resolver(websocket).resolve(presented)
+    if principal is None:
         raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "missing or invalid API token")
+    websocket.state.principal = principal
+    return principal
+
+
+def require_roles(*roles: Role, websocket: bool = False) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting only ``roles`` (and admin): 403 naming the role otherwise."""
+    allowed = {*roles, "admin"}
+
+    def _check(principal: Principal) -> Principal:
+        if principal.role not in allowed:
+            message = f"role {principal.role!r} may not do this; needs one of {sorted(allowed)}"
+            if websocket:
+                raise WebSocketException(status.WS_1008_POLICY_VIOLATION, message)
+            raise HTTPException(status.HTTP_403_FORBIDDEN, message)
+        return principal
+
+    if websocket:
+
+        async def ws_dependency(principal: Annotated[Principal, Depends(require_ws_token)]) -> Principal:
+            return _check(principal)
+
+        return ws_dependency
+
+    async def dependency(principal: Annotated[Principal, Depends(require_token)]) -> Principal:
+        return _check(principal)
+
+    return dependency
 
 
 TokenRequired = Depends(require_token)
+CurrentPrincipal = Annotated[Principal, Depends(require_token)]

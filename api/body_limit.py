@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,14 +15,19 @@ class _TooLarge(HTTPException):
 
 
 class BodySizeLimit:
-    """ASGI middleware: 413 for a declared or streamed body larger than ``max_bytes``."""
+    """ASGI middleware: 413 for a declared or streamed body larger than ``max_bytes``.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    ``path_limits`` gives single paths a limit of their own (e.g. recorded-call uploads, which are
+    larger than any JSON body); their routes must enforce it themselves.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, path_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in self.path_limits:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")

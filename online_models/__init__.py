@@ -1,16 +1,22 @@
 """Incremental complaint tagging: hashed n-gram features, order-free online classifiers, a
-multi-dimension tagger with keyword cold start, signed snapshots and evaluation helpers.
+multi-dimension tagger driven by the taxonomy (keyword cold start, remembered corrections), risk
+scoring, prequential metrics, signed snapshots and evaluation helpers.
 
 Pure library: no Kafka, HTTP, Redis or settings; callers pass in what it needs.
 """
 
 from online_models.blended_text_classifier import BlendedTextClassifier, default_text_classifier
-from online_models.bootstrap import bootstrap_tagger, read_labelled_csv
+from online_models.bootstrap import bootstrap_tagger, learn_rows, read_labelled_csv
 from online_models.evaluation import accuracy_and_macro_f1, evaluate, measure_throughput
 from online_models.featurizers import HashedNgrams, normalize_text, tokenize
 from online_models.keyword_rules import KeywordRules
+from online_models.label_memory import LabelMemory, text_key
 from online_models.naive_bayes_text_classifier import NaiveBayesTextClassifier
+from online_models.phrase_matcher import PhraseMatcher
+from online_models.prequential import PrequentialAccuracy, RollingAccuracy
+from online_models.quadratic_ridge_text_classifier import QuadraticRidgeTextClassifier
 from online_models.ridge_text_classifier import RidgeTextClassifier
+from online_models.risk_scorer import DEFAULT_RISK_PATTERNS, RiskPattern, RiskReason, RiskScore, RiskScorer
 from online_models.snapshots import (
     SNAPSHOT_FORMAT_VERSION,
     SnapshotSignatureError,
@@ -18,28 +24,67 @@ from online_models.snapshots import (
     loads_signed,
 )
 from online_models.tagger import Tagger, TagResult, TextClassifier
+from online_models.taxonomy import (
+    DimensionSpec,
+    DisplayName,
+    Keywords,
+    TagSpec,
+    Taxonomy,
+    TaxonomyError,
+    TaxonomyFile,
+    UnknownLabelError,
+    load_taxonomy,
+    parse_taxonomy,
+)
+from online_models.taxonomy_tagger import apply_taxonomy, estimator_for, lineage_name, tagger_from_taxonomy
 from online_models.text_classifier_base import TextClassifierBase
 
 __all__ = [
+    "DEFAULT_RISK_PATTERNS",
     "SNAPSHOT_FORMAT_VERSION",
     "BlendedTextClassifier",
+    "DimensionSpec",
+    "DisplayName",
     "HashedNgrams",
     "KeywordRules",
+    "Keywords",
+    "LabelMemory",
     "NaiveBayesTextClassifier",
+    "PhraseMatcher",
+    "PrequentialAccuracy",
+    "QuadraticRidgeTextClassifier",
     "RidgeTextClassifier",
+    "RiskPattern",
+    "RiskReason",
+    "RiskScore",
+    "RiskScorer",
+    "RollingAccuracy",
     "SnapshotSignatureError",
     "TagResult",
+    "TagSpec",
     "Tagger",
+    "Taxonomy",
+    "TaxonomyError",
+    "TaxonomyFile",
     "TextClassifier",
     "TextClassifierBase",
+    "UnknownLabelError",
     "accuracy_and_macro_f1",
+    "apply_taxonomy",
     "bootstrap_tagger",
     "default_text_classifier",
     "dumps_signed",
+    "estimator_for",
     "evaluate",
+    "learn_rows",
+    "lineage_name",
+    "load_taxonomy",
     "loads_signed",
     "measure_throughput",
     "normalize_text",
+    "parse_taxonomy",
     "read_labelled_csv",
+    "tagger_from_taxonomy",
+    "text_key",
     "tokenize",
 ]

@@ -11,7 +11,7 @@ from typing import TextIO
 from online_models.blended_text_classifier import default_text_classifier
 from online_models.tagger import Tagger, TextClassifier
 
-__all__ = ["bootstrap_tagger", "read_labelled_csv"]
+__all__ = ["bootstrap_tagger", "learn_rows", "read_labelled_csv"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,37 @@ def _rows(
             yield text, label
 
 
+def learn_rows(
+    tagger: Tagger, rows: Iterable[tuple[str, str]], dimension: str, *, batch_size: int = 500
+) -> int:
+    """Stream ``(text, tag)`` rows into one dimension of ``tagger``, once each, in micro-batches.
+
+    Returns the number of rows learned.
+
+    Examples
+    --------
+    >>> tagger = bootstrap_tagger([], "reason")
+    >>> learn_rows(tagger, [("card stolen", "theft"), ("atm ate my card", "atm")], "reason")
+    2
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    learned = 0
+    texts: list[str] = []
+    labels: list[str] = []
+    for text, label in rows:
+        texts.append(text)
+        labels.append(label)
+        if len(texts) >= batch_size:
+            tagger.learn_many(texts, dimension, labels)
+            learned += len(texts)
+            texts, labels = [], []
+    if texts:
+        tagger.learn_many(texts, dimension, labels)
+        learned += len(texts)
+    return learned
+
+
 def bootstrap_tagger(
     rows: Iterable[tuple[str, str]],
     dimension: str,
@@ -78,18 +109,7 @@ def bootstrap_tagger(
     >>> tagger.dimensions["reason"].n_seen, tagger.version
     (2, 'tagger-2')
     """
-    if batch_size < 1:
-        raise ValueError("batch_size must be >= 1")
     tagger = Tagger({dimension: estimator_factory()}, keywords=keywords, **tagger_options)  # type: ignore[arg-type]
-    texts: list[str] = []
-    labels: list[str] = []
-    for text, label in rows:
-        texts.append(text)
-        labels.append(label)
-        if len(texts) >= batch_size:
-            tagger.learn_many(texts, dimension, labels)
-            texts, labels = [], []
-    if texts:
-        tagger.learn_many(texts, dimension, labels)
-    logger.info("bootstrapped dimension %s from %d labels", dimension, tagger.n_updates)
+    learned = learn_rows(tagger, rows, dimension, batch_size=batch_size)
+    logger.info("bootstrapped dimension %s from %d labels", dimension, learned)
     return tagger

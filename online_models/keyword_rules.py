@@ -7,11 +7,11 @@ Latin keywords match whole words only, CJK keywords match anywhere (Chinese has 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from online_models.featurizers import normalize_text
+from online_models.phrase_matcher import PhraseMatcher
 
 __all__ = ["KeywordRules"]
 
@@ -51,28 +51,12 @@ class KeywordRules:
                 if norm:
                     self._tag_of.setdefault(norm, tag)
         self._order = {tag: i for i, tag in enumerate(self.keywords)}
-        self._pattern = self._compile(sorted(self._tag_of, key=len, reverse=True))
-
-    @staticmethod
-    def _compile(words: list[str]) -> re.Pattern[str] | None:
-        if not words:
-            return None
-        parts = []
-        for word in words:
-            part = re.escape(word)
-            if word[0].isascii() and word[0].isalnum():
-                part = r"(?<![a-z0-9])" + part
-            if word[-1].isascii() and word[-1].isalnum():
-                part += r"(?![a-z0-9])"
-            parts.append(part)
-        return re.compile("|".join(parts))
+        self._matcher = PhraseMatcher(self._tag_of)
 
     def match_one(self, text: str) -> tuple[str, float] | None:
         """``(tag, confidence)`` of the tag with most keyword hits, or None without a hit."""
-        if self._pattern is None:
-            return None
         hits: dict[str, int] = {}
-        for found in self._pattern.findall(normalize_text(text)):
+        for found in self._matcher.findall(normalize_text(text)):
             tag = self._tag_of[found]
             hits[tag] = hits.get(tag, 0) + 1
         if not hits:
@@ -84,5 +68,5 @@ class KeywordRules:
         return {"keywords": self.keywords, "confidence": self.confidence}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Rebuild the compiled pattern rather than pickling it."""
+        """Rebuild the compiled matcher rather than pickling it."""
         KeywordRules.__init__(self, state["keywords"], state["confidence"])

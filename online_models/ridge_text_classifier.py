@@ -29,6 +29,12 @@ logger = logging.getLogger(__name__)
 # Batches summed in float32 before being added to the float64 Gram matrix: 16 x 500 texts keeps
 # float32 rounding far below the ridge penalty while making the fold's cost negligible.
 _FOLD_EVERY = 16
+# A solve after at most this many new texts updates the kept inverse (Woodbury: ~k * dim**2 work)
+# instead of factorising again (~dim**3 / 3): a learner taking corrections one by one re-solves
+# in milliseconds instead of ~0.15 s at dim 2048.
+_WOODBURY_MAX_ROWS = 64
+# Woodbury updates accumulate rounding; after this many texts the inverse is computed afresh.
+_WOODBURY_REFRESH_ROWS = 4096
 
 
 class RidgeTextClassifier(TextClassifierBase):
@@ -97,6 +103,14 @@ class RidgeTextClassifier(TextClassifierBase):
         self._recent_batches = 0
         self._targets = np.zeros((0, dim))  # class x dim: Y'Z
         self._weights: np.ndarray | None = None  # dim x class, solved lazily
+        self._init_incremental_solve()
+
+    def _init_incremental_solve(self) -> None:
+        """State for cheap re-solves after a few new texts (kept in memory only, never pickled)."""
+        self._inverse: np.ndarray | None = None  # (Z'Z + l2 I)^-1 as of the last solve
+        self._unsolved_rows: list[np.ndarray] = []  # projected texts learned since the last solve
+        self._rows_since_solve = 0
+        self._woodbury_rows = 0  # texts folded into the inverse since it was last computed exactly
 
     def project(self, x: sp.csr_matrix) -> np.ndarray:
         """Dense ``(rows, dim)`` projection of featurized rows (float32)."""
@@ -117,6 +131,11 @@ class RidgeTextClassifier(TextClassifierBase):
 
     def _learn_features(self, x: sp.csr_matrix, labels: np.ndarray) -> None:
         z = self.project(x)
+        self._rows_since_solve += z.shape[0]
+        if self._rows_since_solve <= _WOODBURY_MAX_ROWS:
+            self._unsolved_rows.append(z)
+        else:
+            self._unsolved_rows = []
         if self._gram_recent is None:
             self._gram_recent = np.zeros((self.dim, self.dim), dtype=np.float32, order="F")
         self._gram_recent = blas.ssyrk(1.0, z, beta=1.0, c=self._gram_recent, trans=1, lower=0, overwrite_c=1)
@@ -142,19 +161,59 @@ class RidgeTextClassifier(TextClassifierBase):
     def _solve(self) -> np.ndarray:
         if self._weights is None or self._weights.shape[1] != self._targets.shape[0]:
             started = time.perf_counter()
-            self._fold()
-            gram = self._gram.copy(order="F")
-            gram[np.diag_indices(self.dim)] += self.l2
-            factor = la.cho_factor(gram, lower=False, overwrite_a=True, check_finite=False)
-            self._weights = la.cho_solve(factor, self._targets.T, check_finite=False)
+            incremental = (
+                self._inverse is not None
+                and self._rows_since_solve <= _WOODBURY_MAX_ROWS
+                and self._woodbury_rows + self._rows_since_solve <= _WOODBURY_REFRESH_ROWS
+            )
+            if incremental:
+                self._update_inverse()
+                self._weights = self._inverse @ self._targets.T  # type: ignore[operator]
+            else:
+                self._solve_exactly(keep_inverse=self._rows_since_solve <= _WOODBURY_MAX_ROWS)
+            self._unsolved_rows, self._rows_since_solve = [], 0
             logger.debug(
-                "ridge solved: %d dims, %d classes, %.3f s",
+                "ridge solved (%s): %d dims, %d classes, %.3f s",
+                "woodbury" if incremental else "cholesky",
                 self.dim,
                 self._targets.shape[0],
                 time.perf_counter() - started,
             )
-        weights: np.ndarray = self._weights
+        weights: np.ndarray = self._weights  # type: ignore[assignment]
         return weights
+
+    def prepare_updates(self) -> None:
+        """Compute the kept inverse now (~0.5 s at dim 2048), so the next few labels re-solve in
+        milliseconds: a learner calls this when it loads a snapshot, before corrections arrive."""
+        if self._inverse is None:
+            self._solve_exactly(keep_inverse=True)
+            self._unsolved_rows, self._rows_since_solve = [], 0
+
+    def _solve_exactly(self, *, keep_inverse: bool) -> None:
+        """Cholesky solve; ``keep_inverse`` also keeps the inverse for cheap later re-solves
+        (worth it when texts arrive a few at a time, as corrections do; not for a bootstrap)."""
+        self._fold()
+        gram = self._gram.copy(order="F")
+        gram[np.diag_indices(self.dim)] += self.l2
+        factor = la.cho_factor(gram, lower=False, overwrite_a=True, check_finite=False)
+        self._weights = la.cho_solve(factor, self._targets.T, check_finite=False)
+        self._inverse, self._woodbury_rows = None, 0
+        if keep_inverse:
+            inverse, info = la.lapack.dpotri(factor[0], lower=0)
+            if info == 0:
+                upper = np.triu(inverse)
+                self._inverse = upper + np.triu(upper, 1).T
+
+    def _update_inverse(self) -> None:
+        """Woodbury: ``(A + Z'Z)^-1 = A^-1 - A^-1 Z' (I + Z A^-1 Z')^-1 Z A^-1`` for the new rows Z."""
+        assert self._inverse is not None
+        if not self._unsolved_rows:
+            return
+        z = np.vstack(self._unsolved_rows).astype(np.float64)
+        inverse_zt = self._inverse @ z.T
+        small = np.eye(z.shape[0]) + z @ inverse_zt
+        self._inverse -= inverse_zt @ la.solve(small, inverse_zt.T, assume_a="pos", check_finite=False)
+        self._woodbury_rows += z.shape[0]
 
     def _score_features(self, x: sp.csr_matrix) -> np.ndarray:
         scores: np.ndarray = self.project(x) @ self._solve()
@@ -165,16 +224,52 @@ class RidgeTextClassifier(TextClassifierBase):
 
         Halves the snapshot (8 MB instead of 16 MB at ``dim=2048``); the rounding (relative
         1e-7) only touches a restored model once it learns again, far below the ridge penalty.
+        The triangle is packed column by column (contiguous slices of the Fortran-ordered
+        matrix): ~10x faster than fancy indexing, which matters on every publish and load.
         """
         self._solve()
+        self._fold()
         state = self.__dict__.copy()
-        state["_gram"] = self._gram[np.triu_indices(self.dim)].astype(np.float32)
+        state["_gram"] = _pack_upper(self._gram)
+        state["_gram_layout"] = _UPPER_BY_COLUMNS
+        for name in ("_inverse", "_unsolved_rows", "_rows_since_solve", "_woodbury_rows"):
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         packed = np.asarray(state["_gram"], dtype=np.float64)
         dim = int(np.asarray(state["dim"]))
-        gram = np.zeros((dim, dim), order="F")
-        gram[np.triu_indices(dim)] = packed
-        state["_gram"] = gram
+        if state.pop("_gram_layout", None) == _UPPER_BY_COLUMNS:
+            state["_gram"] = _unpack_upper(packed, dim)
+        else:  # snapshots written before the column layout: row-major triangle
+            gram = np.zeros((dim, dim), order="F")
+            gram[np.triu_indices(dim)] = packed
+            state["_gram"] = gram
         self.__dict__.update(state)
+        self._init_incremental_solve()
+
+
+_UPPER_BY_COLUMNS = "upper-by-columns"
+
+
+def _pack_upper(gram: np.ndarray) -> np.ndarray:
+    """The upper triangle (diagonal included), column by column, as float32.
+
+    Examples
+    --------
+    >>> m = np.asfortranarray(np.arange(9.0).reshape(3, 3))
+    >>> _pack_upper(m).tolist()
+    [0.0, 1.0, 4.0, 2.0, 5.0, 8.0]
+    >>> bool(np.array_equal(np.triu(_unpack_upper(_pack_upper(m), 3)), np.triu(m)))
+    True
+    """
+    return np.concatenate([gram[: i + 1, i] for i in range(gram.shape[0])]).astype(np.float32)
+
+
+def _unpack_upper(packed: np.ndarray, dim: int) -> np.ndarray:
+    gram = np.zeros((dim, dim), order="F")
+    start = 0
+    for i in range(dim):
+        gram[: i + 1, i] = packed[start : start + i + 1]
+        start += i + 1
+    return gram

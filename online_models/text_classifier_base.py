@@ -54,6 +54,9 @@ class TextClassifierBase:
         """What to pickle; subclasses drop caches that are cheaper to rebuild than to ship."""
         return self.__dict__.copy()
 
+    def prepare_updates(self) -> None:
+        """Get ready to learn a few labels at a time cheaply (models that can, e.g. ridge, do)."""
+
     # -- River-style helpers ----------------------------------------------------------------------
 
     def _get_params(self) -> dict[str, object]:

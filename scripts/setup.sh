@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # clickhouse-server: the local ClickHouse; redis-server: used when no Redis answers at HOTLINE_REDIS_URL;
-# espeak-ng + sox: test speech for the ASR tests.
-DEBIAN_PACKAGES=(clickhouse-server clickhouse-client redis-server espeak-ng sox)
+# espeak-ng + sox: test speech for the ASR tests; chromium + fonts-wqy-microhei: the dashboard's browser
+# tests (Playwright drives Debian's chromium; the font renders the Chinese text).
+DEBIAN_PACKAGES=(clickhouse-server clickhouse-client redis-server espeak-ng sox chromium fonts-wqy-microhei)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -2,9 +2,13 @@
 
 Keys (all under the prefix passed in):
 
-- ``<prefix>:alerts`` - the stream; each entry has one field, ``alert``, the alert's JSON
-  (:meth:`alerts.Alert.to_ws_payload`). Entry ids (``<ms>-<seq>``) only grow, so a client that
-  remembers the last id it saw resumes exactly after it.
+- ``<prefix>:alerts`` - the stream; each entry is one event in an alert's life: ``alert``, the
+  alert's JSON as it stands after the event (:meth:`alerts.Alert.to_ws_payload`), and ``event``
+  (``fired``, ``updated``, ``acknowledged``, ``resolved``, ``escalated``; absent means ``fired``).
+  Entry ids (``<ms>-<seq>``) only grow, so a client that remembers the last id it saw resumes
+  exactly after it. Lifecycle events are appended by :mod:`storage.alert_states`.
+- ``<prefix>:alerts:cursor:<reader>`` - how far a background reader (the ClickHouse archiver, each
+  webhook) has got, so it resumes there after a restart.
 - ``<prefix>:alerts:dedup:<alert_id>`` - marks an alert as published (value: its entry id), with a
   TTL. Alert ids are hashes of the dedup key, so a crossing evaluated twice (at-least-once
   processing) publishes once.
@@ -18,14 +22,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import redis.asyncio as aioredis
 
 from alerts.alert import Alert
 
-__all__ = ["AlertStream"]
+__all__ = ["AlertStream", "StreamEntry"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +45,21 @@ return id
 """
 
 _FIELD = "alert"
+_EVENT_FIELD = "event"
 _ENTRY_ID = re.compile(r"^(?:\$|\d+(?:-\d+)?)$")
 _DEFAULT_DEDUP_TTL_S = 7 * 24 * 3600
 
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class StreamEntry(NamedTuple):
+    """One stream entry: its id (the resume cursor), what happened, and the alert after it."""
+
+    stream_id: str
+    event: str
+    alert: dict[str, Any]
 
 
 class AlertStream:
@@ -108,6 +121,14 @@ class AlertStream:
         ``block_ms`` None returns at once; otherwise waits up to that many milliseconds for a new
         entry (Redis semantics: 0 waits forever). Returns an empty list when nothing came.
         """
+        return [
+            (entry.stream_id, entry.alert) for entry in await self.read_entries(after_id, count, block_ms)
+        ]
+
+    async def read_entries(
+        self, after_id: str = "$", count: int = 100, block_ms: int | None = None
+    ) -> list[StreamEntry]:
+        """Like :meth:`read`, with each entry's event type."""
         if not _ENTRY_ID.match(after_id):
             raise ValueError(f"not a stream entry id: {after_id!r}")
         if count < 1:
@@ -124,7 +145,7 @@ class AlertStream:
             if stream_entries and isinstance(stream_entries[0], list):
                 stream_entries = stream_entries[0]  # RESP3 wraps the entries once more
             entries.extend(stream_entries)
-        return self._decode(entries)
+        return self._decode_entries(entries)
 
     async def latest(self, n: int) -> list[tuple[str, dict[str, Any]]]:
         """The last ``n`` entries, oldest first (a new client's backlog; resume from the last id)."""
@@ -146,19 +167,43 @@ class AlertStream:
         raw = await self.redis.get(self.dedup_key(alert_id))
         return _text(raw) if raw is not None else None
 
+    def cursor_key(self, reader: str) -> str:
+        return f"{self.key_prefix}:alerts:cursor:{reader}"
+
+    async def cursor(self, reader: str) -> str | None:
+        """The last entry id the named background reader (archiver, a webhook) has handled."""
+        raw = await self.redis.get(self.cursor_key(reader))
+        return _text(raw) if raw is not None else None
+
+    async def set_cursor(self, reader: str, entry_id: str) -> None:
+        """Remember that ``reader`` handled everything up to ``entry_id``."""
+        if not _ENTRY_ID.match(entry_id):
+            raise ValueError(f"not a stream entry id: {entry_id!r}")
+        await self.redis.set(self.cursor_key(reader), entry_id)
+
     async def length(self) -> int:
         """Entries currently kept in the stream."""
         return int(await self.redis.xlen(self.stream_key))
 
+    async def latest_entries(self, n: int) -> list[StreamEntry]:
+        """Like :meth:`latest`, with each entry's event type."""
+        if n < 1:
+            return []
+        return self._decode_entries(reversed(await self.redis.xrevrange(self.stream_key, count=n)))
+
     def _decode(self, entries: Any) -> list[tuple[str, dict[str, Any]]]:
-        out: list[tuple[str, dict[str, Any]]] = []
+        return [(entry.stream_id, entry.alert) for entry in self._decode_entries(entries)]
+
+    def _decode_entries(self, entries: Any) -> list[StreamEntry]:
+        out: list[StreamEntry] = []
         for raw_id, fields in entries:
             entry_id = _text(raw_id)
             raw = fields.get(_FIELD) if _FIELD in fields else fields.get(_FIELD.encode())
+            event = fields.get(_EVENT_FIELD) if _EVENT_FIELD in fields else fields.get(_EVENT_FIELD.encode())
             try:
                 payload = orjson.loads(raw)
             except (orjson.JSONDecodeError, TypeError):
                 logger.warning("skipping unreadable entry %s in %s", entry_id, self.stream_key)
                 continue
-            out.append((entry_id, payload))
+            out.append(StreamEntry(entry_id, _text(event) if event is not None else "fired", payload))
         return out

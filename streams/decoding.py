@@ -58,5 +58,6 @@ async def decode_or_dead_letter(event: faust.EventT, model: type[M]) -> M | None
             message.offset,
             model.__name__,
             reason,
+            extra={"event_id": (message.key or b"").decode("utf-8", "replace")[:64], "topic": message.topic},
         )
         return None

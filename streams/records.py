@@ -66,14 +66,21 @@ class WindowIncrement(_Event):
     """Pre-aggregated count for one rule group and window, keyed by ``rule_id|group``.
 
     The classify agent counts a whole micro-batch per key before sending, so the table that holds
-    the windows is written once per key and batch rather than once per complaint.
+    the windows is written once per key and batch rather than once per complaint. ``offsets`` are
+    the counted complaints' offsets in ``source_partition`` of ``complaints.in``: they only grow
+    per key, so the counter can tell (and skip) complaints a restarted worker delivers again.
     """
 
     rule_id: str
     group: str
     window_start: int
-    count: int = Field(ge=1)
+    source_partition: int = Field(ge=0)
+    offsets: tuple[int, ...] = Field(min_length=1)
     last_event_at: float
+
+    @property
+    def count(self) -> int:
+        return len(self.offsets)
 
 
 class DeadLetter(_Event):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 __all__ = ["run_worker"]
@@ -11,12 +10,11 @@ __all__ = ["run_worker"]
 def run_worker() -> None:
     """Run the worker in this process until SIGINT/SIGTERM (web server off: no port 6066)."""
     import streams.agents  # noqa: F401 - registers the agents with the app
+    from hotline.log_setup import logging_config
     from hotline.settings import get_settings
     from streams.app import app
 
-    # The driver logs a traceback per refused connection while ClickHouse is down; the sink's own
-    # retry messages already say what is happening.
-    logging.getLogger("clickhouse_driver.connection").setLevel(logging.ERROR)
+    app.conf.logging_config = logging_config(get_settings())
     level = {"WARNING": "warn", "ERROR": "error"}.get(
         get_settings().log_level, get_settings().log_level.lower()
     )

@@ -38,6 +38,39 @@ rules:
     window_seconds: 86400
     threshold: 20
 """
+#: Alert rules of issue 5's tests: every forwarded complaint and call; test-sized deadlines on one
+#: line only (so no other test's complaints start clocks); risky live calls.
+E2E_RULES += """
+  - id: e2e-regulator
+    kind: regulator_forwarded
+    title: Regulator-forwarded (test)
+    severity: warning
+  - id: e2e-deadlines
+    kind: deadline
+    title: Deadline (test)
+    severity: critical
+    filters: {line: [deadline-test]}
+    first_response: 6s
+    resolution: 40s
+    decision: 60s
+  - id: e2e-live-call
+    kind: live_call
+    title: Caller escalating (test)
+    severity: critical
+    min_risk_level: high
+  - id: e2e-sliding
+    kind: threshold
+    title: Sliding burst (test)
+    severity: info
+    dimension: banking77
+    tag: "*"
+    filters: {line: [sliding-test]}
+    group_by: [branch]
+    window: sliding
+    window_seconds: 86400
+    hop_seconds: 43200
+    threshold: 3
+"""
 
 
 def free_port() -> int:
@@ -50,6 +83,31 @@ def free_port() -> int:
 def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     """chdb binds one data path per process: every chdb executor of the run shares this one."""
     return str(tmp_path_factory.mktemp("chdb"))
+
+
+#: Live-call tests wait for the idle timeout, so the test stack uses a short one.
+ASR_IDLE_TIMEOUT_S = 4.0
+#: Small enough that the upload limit can be tested without megabytes of audio.
+ASR_MAX_UPLOAD_BYTES = 1_000_000
+#: Few enough that a test can fill the worker.
+ASR_MAX_CALLS = 4
+
+
+def _asr_env(state: Path) -> dict[str, str]:
+    """Speech recognition for the stack's worker: a dither-free view of the packaged model (repeatable
+    text), loaded at the first call only (tests without calls don't pay for it), a short idle timeout."""
+    env = {
+        "HOTLINE_ASR_PRELOAD": "false",
+        "HOTLINE_ASR_IDLE_TIMEOUT_S": str(ASR_IDLE_TIMEOUT_S),
+        "HOTLINE_ASR_MAX_UPLOAD_BYTES": str(ASR_MAX_UPLOAD_BYTES),
+        "HOTLINE_ASR_MAX_CALLS_PER_WORKER": str(ASR_MAX_CALLS),
+    }
+    from asr import default_model_path, make_model_view
+
+    source = default_model_path()
+    if source is not None:
+        env["HOTLINE_ASR_MODEL_PATH"] = str(make_model_view(source, state / "asr-model"))
+    return env
 
 
 @dataclass
@@ -90,6 +148,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "HOTLINE_RULES_PATH": str(rules_path),
         "HOTLINE_RULES_RELOAD_S": "1",
         "HOTLINE_BOOTSTRAP_DATA": str(BANKING77),
+        **_asr_env(state),
     }
     settings = Settings(**{k.removeprefix("HOTLINE_").lower(): v for k, v in env.items()})
     for line in start_services(settings):

@@ -1,57 +1,138 @@
-"""Live alerts over a websocket, resumable: a client passes the last alert id it saw."""
+"""Alerts: the live feed (``WS /ws/alerts``, resumable, filtered per role), the list, ack and resolve.
+
+The feed sends one message per event in an alert's life, ``{"stream_id", "event", "alert"}``:
+``fired`` (new), ``updated`` (a repeat: ``alert.occurrences`` went up), ``acknowledged``,
+``resolved``, ``escalated``. ``alert`` is the whole alert as it stands after the event, so a
+client keeps a map by ``alert.alert_id`` and replaces the entry. A client that reconnects with the
+last ``stream_id`` it saw gets every event it missed, in order, none twice.
+
+Who sees what is :class:`alerts.AlertViewer` (role + least severity). Until tokens carry roles, the
+role comes from the ``role`` query parameter; :func:`alert_viewer` is the one place to change.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import partial
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+    status,
+)
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require_ws_token
+from alerts import AlertViewer, Severity, TransitionError, acknowledge, resolve
+from api.auth import TokenRequired, require_ws_token
 from api.deps import RedisDep, SettingsDep
+from hotline.settings import Settings
+from storage.alert_states import AlertNotFound, AlertStore
 from storage.alert_stream import AlertStream
+from storage.clickhouse import DriverExecutor
+from storage.clickhouse.alert_queries import MAX_LIST, alert_history, list_alerts
+from storage.clickhouse.analytics_pool import ExecutorPool
 
-__all__ = ["router"]
+__all__ = ["AlertActionIn", "AlertList", "ViewerDep", "alert_viewer", "router"]
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["alerts"])
+
+@asynccontextmanager
+async def _pool_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Close the alert routes' ClickHouse pool (made on first use) when the API stops."""
+    try:
+        yield
+    finally:
+        pool = getattr(app.state, "alerts_clickhouse", None)
+        if pool is not None:
+            pool.close()
+
+
+router = APIRouter(tags=["alerts"], lifespan=_pool_lifespan)
+api = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], dependencies=[TokenRequired])
 
 #: Longest a read blocks in Redis before checking the connection again.
 READ_BLOCK_MS = 1000
 READ_COUNT = 100
 STREAM_ID = r"^(\$|\d+-\d+)$"
+ALERT_ID = r"^[0-9a-f]{16}$"
+#: Default look-back of the alert list.
+DEFAULT_LIST_HOURS = 24
+#: ClickHouse connections the alert list may hold.
+CLICKHOUSE_POOL_SIZE = 2
+
+Role = Literal["monitoring", "regulator_desk", "oncall"]
 
 
+def alert_viewer(
+    role: Annotated[
+        Role,
+        Query(description="Whose view: monitoring (all), regulator_desk, oncall (critical, escalations)."),
+    ] = "monitoring",
+    min_severity: Annotated[Severity, Query(description="Least severity shown.")] = "info",
+) -> AlertViewer:
+    """The caller's view of the alerts. Today from query parameters with the one API token; when
+    tokens carry roles (issue 7), this dependency takes the role from the token instead."""
+    return AlertViewer(role, min_severity)
+
+
+ViewerDep = Annotated[AlertViewer, Depends(alert_viewer)]
+
+
+def _store(settings: Settings, redis: Any) -> AlertStore:
+    return AlertStore(
+        redis,
+        key_prefix=settings.redis_key_prefix,
+        maxlen=settings.alert_stream_maxlen,
+        ttl_s=settings.alert_dedup_ttl_s,
+    )
+
+
+# -- live feed --------------------------------------------------------------------------------------
 @router.websocket("/ws/alerts", dependencies=[Depends(require_ws_token)])
 async def alerts_feed(
     websocket: WebSocket,
     settings: SettingsDep,
     redis: RedisDep,
+    viewer: ViewerDep,
     last_id: Annotated[
         str, Query(pattern=STREAM_ID, description="Resume after this alert stream id; `$` = only new ones.")
     ] = "$",
 ) -> None:
-    """Send every alert after ``last_id`` as JSON ``{"stream_id": ..., "alert": {...}}``, in order."""
+    """Send every alert event after ``last_id`` that the viewer sees, as JSON, in order."""
     await websocket.accept()
     stream = AlertStream(redis, key_prefix=settings.redis_key_prefix, maxlen=settings.alert_stream_maxlen)
-    cursor = last_id
-    if cursor == "$":
-        latest = await stream.latest(1)
-        cursor = latest[-1][0] if latest else "0-0"
-    # Clients only listen; reading their side is how a silent disconnect is noticed.
+    cursor = last_id if last_id != "$" else await stream.last_id()
+    # Clients only listen (or send pings); reading their side is how a silent disconnect is noticed.
     listener = asyncio.ensure_future(_until_disconnect(websocket))
     try:
         while not listener.done():
-            for stream_id, alert in await stream.read(cursor, count=READ_COUNT, block_ms=READ_BLOCK_MS):
-                await websocket.send_json({"stream_id": stream_id, "alert": alert})
-                cursor = stream_id
+            entries = await stream.read_entries(cursor, count=READ_COUNT, block_ms=READ_BLOCK_MS)
+            for entry in entries:
+                if viewer.sees(entry.alert):
+                    await websocket.send_json(
+                        {"stream_id": entry.stream_id, "event": entry.event, "alert": entry.alert}
+                    )
+            if entries:
+                cursor = entries[-1].stream_id
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         listener.cancel()
-        log.debug("alerts client left at %s", cursor)
+        log.debug("alerts client (%s) left at %s", viewer.role, cursor)
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:
@@ -59,3 +140,132 @@ async def _until_disconnect(websocket: WebSocket) -> None:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+
+
+# -- list, one alert ----------------------------------------------------------------------------------
+class AlertList(BaseModel):
+    alerts: list[dict[str, Any]]
+
+
+def _clickhouse(request: Request) -> ExecutorPool:
+    """The alert routes' small ClickHouse pool, made on first use (executors are per thread)."""
+    pool = getattr(request.app.state, "alerts_clickhouse", None)
+    if pool is None:
+        url = request.app.state.settings.clickhouse_url
+        pool = ExecutorPool(
+            partial(DriverExecutor.from_url, url, create_database=False), CLICKHOUSE_POOL_SIZE
+        )
+        request.app.state.alerts_clickhouse = pool
+    return pool
+
+
+ClickHouseDep = Annotated[ExecutorPool, Depends(_clickhouse)]
+
+
+@api.get("", response_model=AlertList)
+async def get_alerts(
+    clickhouse: ClickHouseDep,
+    viewer: ViewerDep,
+    status_: Annotated[
+        list[Literal["open", "acknowledged", "resolved"]] | None,
+        Query(alias="status", description="Any of these statuses (repeat the parameter)."),
+    ] = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    rule_id: Annotated[str | None, Query(max_length=64)] = None,
+    complaint_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[datetime | None, Query(description="Fired at or after (default: 24 h ago).")] = None,
+    until: Annotated[datetime | None, Query(description="Fired before.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
+) -> AlertList:
+    """Alerts as they stand now (from ClickHouse, about a second behind the live feed), newest first."""
+    start = since.timestamp() if since else time.time() - DEFAULT_LIST_HOURS * 3600
+    try:
+        alerts = await asyncio.to_thread(
+            clickhouse.run,
+            list_alerts,
+            since=start,
+            until=until.timestamp() if until else None,
+            status=tuple(status_ or ()),
+            min_severity=viewer.min_severity,
+            kind=kind,
+            rule_id=rule_id,
+            role=viewer.role,
+            complaint_id=complaint_id,
+            limit=limit,
+        )
+    except Exception as exc:
+        log.warning("alert list failed: %r", exc)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the alert store is unavailable") from exc
+    return AlertList(alerts=alerts)
+
+
+AlertId = Annotated[str, Path(pattern=ALERT_ID, description="The alert's id (16 hex digits).")]
+
+
+@api.get("/{alert_id}")
+async def get_alert(
+    alert_id: AlertId, settings: SettingsDep, redis: RedisDep, clickhouse: ClickHouseDep
+) -> dict[str, Any]:
+    """One alert as it stands now, with its archived events (``history``, oldest first)."""
+    alert = await _store(settings, redis).get(alert_id)
+    try:
+        history = await asyncio.to_thread(clickhouse.run, alert_history, alert_id)
+    except Exception as exc:
+        log.warning("alert history failed: %r", exc)
+        history = []
+    if alert is None and not history:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
+    current = alert.to_ws_payload() if alert is not None else history[-1]["alert"]
+    return {"alert": current, "history": history}
+
+
+# -- acknowledge, resolve -------------------------------------------------------------------------------
+class AlertActionIn(BaseModel):
+    """Who acts on the alert, and an optional note."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    by: str = Field(min_length=1, max_length=64, description="Who acknowledges/resolves (name or login).")
+    note: str | None = Field(None, max_length=1000)
+
+
+class AlertActionOut(BaseModel):
+    alert: dict[str, Any]
+    changed: bool = Field(description="False when it already was in that state (nothing was sent).")
+    stream_id: str | None
+
+
+async def _act(settings: Settings, redis: Any, alert_id: str, change: Any, event: Any) -> AlertActionOut:
+    try:
+        outcome = await _store(settings, redis).transition(alert_id, change, event)
+    except AlertNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open record of alert {alert_id}") from exc
+    except TransitionError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return AlertActionOut(
+        alert=outcome.alert.to_ws_payload(),
+        changed=outcome.stream_id is not None,
+        stream_id=outcome.stream_id,
+    )
+
+
+@api.post("/{alert_id}/ack", response_model=AlertActionOut)
+async def ack_alert(
+    alert_id: AlertId, body: AlertActionIn, settings: SettingsDep, redis: RedisDep
+) -> AlertActionOut:
+    """Acknowledge: someone is on it (who and when are recorded; escalation stops). 409 if resolved."""
+    return await _act(
+        settings, redis, alert_id, partial(acknowledge, by=body.by, at=time.time()), "acknowledged"
+    )
+
+
+@api.post("/{alert_id}/resolve", response_model=AlertActionOut)
+async def resolve_alert(
+    alert_id: AlertId, body: AlertActionIn, settings: SettingsDep, redis: RedisDep
+) -> AlertActionOut:
+    """Resolve: the matter is dealt with; a later repeat of the rule and group is a new alert."""
+    change = partial(resolve, by=body.by, at=time.time(), note=body.note)
+    return await _act(settings, redis, alert_id, change, "resolved")
+
+
+router.include_router(api)

@@ -6,11 +6,11 @@ import time
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from api.auth import TokenRequired
+from api.auth import require_roles
 from api.complaint_producer import BrokerUnavailable
 from api.customer_refs import hash_customer_ref
 from api.deps import ProducerDep, SettingsDep
@@ -19,7 +19,9 @@ from streams.records import Channel, ComplaintEvent
 
 __all__ = ["ComplaintAccepted", "ComplaintIn", "router"]
 
-router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"], dependencies=[TokenRequired])
+router = APIRouter(
+    prefix="/api/v1/complaints", tags=["complaints"], dependencies=[Depends(require_roles("ingest"))]
+)
 
 #: Most complaints one batch request may carry.
 MAX_BATCH = 1000
@@ -97,7 +99,15 @@ def _to_event(c: ComplaintIn, settings: Settings, received_at: float, index: int
     )
 
 
-async def _produce(producer: ProducerDep, events: list[ComplaintEvent]) -> None:
+async def _produce(request: Request, producer: ProducerDep, events: list[ComplaintEvent]) -> None:
+    principal = request.state.principal
+    if not await request.app.state.rate_limiter.allow(principal.token_id, len(events)):
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"token {principal.token_id} is over its ingest limit of "
+            f"{request.app.state.rate_limiter.per_s} complaints/s; nothing was accepted, retry shortly",
+            headers={"Retry-After": "1"},
+        )
     try:
         await producer.send(events)
     except BrokerUnavailable as exc:
@@ -108,20 +118,20 @@ async def _produce(producer: ProducerDep, events: list[ComplaintEvent]) -> None:
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ComplaintAccepted)
 async def submit_complaint(
-    body: ComplaintIn, settings: SettingsDep, producer: ProducerDep
+    body: ComplaintIn, request: Request, settings: SettingsDep, producer: ProducerDep
 ) -> ComplaintAccepted:
     """Accept one complaint; 202 once the broker has it, 503 (nothing accepted) when it is down."""
     event = _to_event(body, settings, time.time(), -1)
-    await _produce(producer, [event])
+    await _produce(request, producer, [event])
     return ComplaintAccepted(id=event.event_id, received_at=event.received_at)
 
 
 @router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted)
 async def submit_complaints(
-    body: ComplaintBatchIn, settings: SettingsDep, producer: ProducerDep
+    body: ComplaintBatchIn, request: Request, settings: SettingsDep, producer: ProducerDep
 ) -> BatchAccepted:
     """Accept up to 1,000 complaints at once (ticket systems forwarding a backlog)."""
     now = time.time()
     events = [_to_event(c, settings, now, i) for i, c in enumerate(body.complaints)]
-    await _produce(producer, events)
+    await _produce(request, producer, events)
     return BatchAccepted(accepted=[ComplaintAccepted(id=e.event_id, received_at=now) for e in events])

@@ -25,6 +25,15 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from storage.clickhouse.alert_schema import ALERT_STATEMENTS
+from storage.clickhouse.analytics_schema import (
+    DAY_ROLLUP_STATEMENTS,
+    HOUR_ROLLUP_STATEMENTS,
+    REGULATOR_STATEMENTS,
+    TAG_ROLLUP_STATEMENTS,
+    TICKET_STATEMENTS,
+)
+from storage.clickhouse.call_schema import CALLS_DDL, UTTERANCES_DDL
 from storage.clickhouse.executor import ClickHouseExecutor
 
 __all__ = [
@@ -161,6 +170,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_complaints", (_COMPLAINTS,)),
     Migration(2, "0002_complaint_counts_minute", (_COUNTS_MINUTE, _COUNTS_MINUTE_MV)),
     Migration(3, "0003_complaint_totals_minute", (_TOTALS_MINUTE, _TOTALS_MINUTE_MV)),
+    # Analytics (issue 6): hour/day rollups and the ticket milestones; DDL in analytics_schema.py.
+    Migration(4, "0004_complaint_rollups_hour", HOUR_ROLLUP_STATEMENTS),
+    Migration(5, "0005_complaint_rollups_day", DAY_ROLLUP_STATEMENTS),
+    Migration(6, "0006_ticket_events", TICKET_STATEMENTS),
+    # Alerts (issue 5): every event of every alert; DDL in alert_schema.py.
+    Migration(7, "0007_alert_events", ALERT_STATEMENTS),
+    # Live call transcription (issue 4): calls and their utterances; DDL in call_schema.py.
+    Migration(8, "0008_calls", (CALLS_DDL,)),
+    Migration(9, "0009_utterances", (UTTERANCES_DDL,)),
+    # Analytics (issue 6): slim per-tag rollups and the regulator tracker's table.
+    Migration(10, "0010_tag_rollups", TAG_ROLLUP_STATEMENTS),
+    Migration(11, "0011_regulator_complaints", REGULATOR_STATEMENTS),
 )
 
 

@@ -1,4 +1,4 @@
-"""Classify complaints in micro-batches: tag, store, and count them for the threshold rules."""
+"""Classify complaints in micro-batches: tag, score risk, store, and count them for the threshold rules."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import faust
 
 from alerts import TaggedComplaint, count_batch
 from hotline.settings import get_settings
-from online_models import TagResult
+from online_models import RiskScorer, TagResult
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
 from streams.records import ComplaintEvent, WindowIncrement
@@ -22,6 +22,8 @@ __all__ = ["classify_complaints"]
 
 log = logging.getLogger(__name__)
 _settings = get_settings()
+#: Stateless (phrase patterns only), so one scorer serves every batch.
+_risk_scorer = RiskScorer()
 
 
 @app.agent(complaints_in)
@@ -33,9 +35,14 @@ async def classify_complaints(stream: faust.StreamT) -> None:
         complaints = [await decode_or_dead_letter(event, ComplaintEvent) for event in events]
         valid = [c for c in complaints if c is not None]
         tag_lists = _tag(valid)
+        risks = _risk_scorer.score_many([c.text for c in valid])
         now = time.time()
-        context.sink.add([_row(c, tags, now) for c, tags in zip(valid, tag_lists, strict=True)], events)
-        await _send_window_counts(valid, tag_lists)
+        context.sink.add(
+            [_row(c, tags, now, r.score) for c, tags, r in zip(valid, tag_lists, risks, strict=True)], events
+        )
+        if valid and context.tagger.tagger is not None:
+            await context.tagger.count_predictions(len(valid))
+        await _send_window_counts(events, complaints, tag_lists)
 
 
 def _tag(complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:
@@ -54,33 +61,50 @@ def _tag(complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:
         return [[] for _ in complaints]
 
 
-async def _send_window_counts(complaints: Sequence[ComplaintEvent], tag_lists: list[list[TagResult]]) -> None:
-    tagged = [
-        TaggedComplaint(
-            c.event_id,
-            {t.dimension: t.tag for t in tags},
-            channel=c.channel,
-            branch=c.branch,
-            line=c.line,
-            regulator_forwarded=c.regulator_forwarded,
-            event_time=c.received_at,
+async def _send_window_counts(
+    events: Sequence[faust.EventT],
+    complaints: Sequence[ComplaintEvent | None],
+    tag_lists: Sequence[list[TagResult]],
+) -> None:
+    """Count the batch per rule window; each complaint once, however often the batch repeats it."""
+    offsets: dict[str, tuple[int, int]] = {}  # event id -> (partition, offset) of its first copy
+    tagged = []
+    valid = (pair for pair in zip(events, complaints, strict=True) if pair[1] is not None)
+    for (event, c), tags in zip(valid, tag_lists, strict=True):
+        if c.event_id in offsets:
+            continue
+        offsets[c.event_id] = (event.message.partition, event.message.offset)
+        tagged.append(
+            TaggedComplaint(
+                c.event_id,
+                {t.dimension: t.tag for t in tags},
+                channel=c.channel,
+                branch=c.branch,
+                line=c.line,
+                regulator_forwarded=c.regulator_forwarded,
+                event_time=c.received_at,
+            )
         )
-        for c, tags in zip(complaints, tag_lists, strict=True)
-    ]
     for key, counted in count_batch(context.rules.rules.enabled, tagged).items():
-        increment = WindowIncrement(
-            rule_id=key.rule_id,
-            group=key.group,
-            window_start=key.window_start,
-            count=counted.count,
-            last_event_at=counted.last_event_at,
-        )
-        await window_increments.send(
-            key=f"{key.rule_id}|{key.group}".encode(), value=increment.model_dump_json().encode()
-        )
+        by_partition: dict[int, list[int]] = {}
+        for event_id in counted.event_ids:
+            partition, offset = offsets[event_id]
+            by_partition.setdefault(partition, []).append(offset)
+        for partition, partition_offsets in by_partition.items():
+            increment = WindowIncrement(
+                rule_id=key.rule_id,
+                group=key.group,
+                window_start=key.window_start,
+                source_partition=partition,
+                offsets=tuple(sorted(partition_offsets)),
+                last_event_at=counted.last_event_at,
+            )
+            await window_increments.send(
+                key=f"{key.rule_id}|{key.group}".encode(), value=increment.model_dump_json().encode()
+            )
 
 
-def _row(c: ComplaintEvent, tags: Sequence[TagResult], classified_at: float) -> dict[str, Any]:
+def _row(c: ComplaintEvent, tags: Sequence[TagResult], classified_at: float, risk: float) -> dict[str, Any]:
     return {
         "event_id": c.event_id,
         "received_at": c.received_at,
@@ -98,5 +122,5 @@ def _row(c: ComplaintEvent, tags: Sequence[TagResult], classified_at: float) -> 
         "tag_confidences": [t.confidence for t in tags],
         "tag_sources": [t.source for t in tags],
         "model_version": tags[0].model_version if tags else "",
-        "risk": 0.0,
+        "risk": risk,
     }

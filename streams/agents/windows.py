@@ -8,8 +8,9 @@ from typing import Any
 
 import faust
 
-from alerts import ThresholdRule, cooldown_allows, evaluate_crossing
+from alerts import ThresholdRule, evaluate_crossing
 from hotline.settings import get_settings
+from streams.alert_context import alert_context
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
 from streams.records import WindowIncrement
@@ -21,9 +22,9 @@ __all__ = ["count_windows", "window_counts"]
 log = logging.getLogger(__name__)
 _settings = get_settings()
 
-#: ``rule_id|group`` -> ``{"counts": {window_start: count}, "last_fired": window_start | None}``
-#: (JSON, so window starts are strings). The topic feeding it is keyed the same way, so all of a
-#: group's windows live in one partition and one changelog.
+#: ``rule_id|group`` -> ``{"counts": {window_start: count}, "last_fired": window_start | None,
+#: "counted_up_to": {"partition@window_start": offset}}`` (JSON, so the inner keys are strings). The topic
+#: feeding it is keyed the same way, so all of a group's windows live in one partition and one changelog.
 window_counts = app.Table("window-counts", default=dict, partitions=_settings.topic_partitions)
 
 
@@ -31,40 +32,66 @@ window_counts = app.Table("window-counts", default=dict, partitions=_settings.to
 async def count_windows(stream: faust.StreamT) -> None:
     """Every increment: add it to its window, fire once when the count crosses the threshold."""
     await context.ready.wait()
+    await alert_context.ready.wait()
     async for event in stream.events():
         increment = await decode_or_dead_letter(event, WindowIncrement)
         if increment is None:
             continue
         rule = context.rules.rules.get(increment.rule_id)
-        if rule is None or not rule.enabled:
+        if rule is None or not rule.enabled or not isinstance(rule, ThresholdRule):
             log.info("increment for unknown or disabled rule %s dropped", increment.rule_id)
             continue
         key = f"{increment.rule_id}|{increment.group}"
         state: dict[str, Any] = window_counts[key]
+        fresh = _not_yet_counted(state, increment)
+        if not fresh:
+            log.info(
+                "increment for %s at offsets <= %d already counted (redelivery)", key, increment.offsets[-1]
+            )
+            continue
         counts: dict[str, int] = state.setdefault("counts", {})
         before = counts.get(str(increment.window_start), 0)
-        after = before + increment.count
+        after = before + fresh
         counts[str(increment.window_start)] = after
         _forget_old_windows(
-            counts, keep_s=rule.window_seconds + _settings.window_retention_s, now=increment.last_event_at
+            state, keep_s=rule.window_seconds + _settings.window_retention_s, now=increment.last_event_at
         )
-        if await _maybe_alert(
-            rule, increment, before=before, after=after, last_fired=state.get("last_fired")
-        ):
+        if await _maybe_alert(rule, increment, before=before, after=after):
             state["last_fired"] = increment.window_start
         window_counts[key] = state  # assign back, or the changelog misses the change
 
 
-def _forget_old_windows(counts: dict[str, int], *, keep_s: int, now: float) -> None:
+def _not_yet_counted(state: dict[str, Any], increment: WindowIncrement) -> int:
+    """How many of the increment's complaints are new, advancing the per-partition watermark.
+
+    Offsets of one source partition reach a key in increasing order; a restarted worker re-reads
+    from its last commit, so anything at or below the watermark was counted already.
+    """
+    watermarks: dict[str, int] = state.setdefault("counted_up_to", {})
+    # Per window too: with sliding windows the same complaints count in several windows of a key.
+    mark = f"{increment.source_partition}@{increment.window_start}"
+    seen = watermarks.get(mark, -1)
+    fresh = sum(1 for offset in increment.offsets if offset > seen)
+    watermarks[mark] = max(seen, increment.offsets[-1])
+    return fresh
+
+
+def _forget_old_windows(state: dict[str, Any], *, keep_s: int, now: float) -> None:
     horizon = now - keep_s
+    counts: dict[str, int] = state.get("counts", {})
     for start in [s for s in counts if int(s) < horizon]:
         del counts[start]
+    watermarks: dict[str, int] = state.get("counted_up_to", {})
+    for mark in [m for m in watermarks if "@" in m and int(m.split("@")[1]) < horizon]:
+        del watermarks[mark]
 
 
-async def _maybe_alert(
-    rule: ThresholdRule, increment: WindowIncrement, *, before: int, after: int, last_fired: int | None
-) -> bool:
-    """Publish the alert if this increment crossed the threshold; True when one fired."""
+async def _maybe_alert(rule: ThresholdRule, increment: WindowIncrement, *, before: int, after: int) -> bool:
+    """Raise the alert if this increment crossed the threshold; True when the window crossed.
+
+    A crossing of a group whose alert is still open (within the rule's cooldown) counts as a repeat
+    of that alert instead of a new one (``alerts.lifecycle``).
+    """
     alert = evaluate_crossing(
         rule,
         group=increment.group,
@@ -75,12 +102,11 @@ async def _maybe_alert(
     )
     if alert is None:
         return False
-    if not cooldown_allows(rule.cooldown_seconds, last_fired, increment.window_start):
-        log.info("alert %s suppressed: %s is cooling down", alert.alert_id, increment.group)
-        return False
-    entry = await context.alerts.publish(alert)
-    if entry is None:
-        log.info("alert %s already published (redelivery); not repeated", alert.alert_id)
+    outcome = await alert_context.store.raise_alert(alert, cooldown_seconds=rule.cooldown_seconds)
+    if outcome.event is None:
+        log.info("alert %s already raised (redelivery); not repeated", alert.alert_id)
+    elif outcome.alert is not None and outcome.event == "updated":
+        log.info("alert %s repeats: %d occurrence(s)", outcome.alert.alert_id, outcome.alert.occurrences)
     else:
         log.warning("ALERT %s [%s] %s: %s", alert.alert_id, alert.severity, alert.rule_id, alert.reason)
     return True

@@ -27,9 +27,19 @@ def test_shipped_rules_file_is_valid() -> None:
     rules = load_rules(CONFIG_RULES)
     ids = [rule.id for rule in rules.rules]
     assert "card-arrival-burst" in ids
-    any_tag = [rule for rule in rules.rules if rule.any_tag]
-    assert any_tag, "the default file should show an any-tag rule"
-    assert all(rule.dimension == "banking77" for rule in rules.rules)
+    thresholds = rules.enabled_of(ThresholdRule)
+    assert [rule for rule in thresholds if rule.any_tag], "the default file should show an any-tag rule"
+    assert all(rule.dimension == "banking77" for rule in thresholds)
+    # Every kind is shown, with the webhook targets' URLs out of the file.
+    assert {rule.kind for rule in rules.rules} == {
+        "threshold",
+        "surge",
+        "silence",
+        "regulator_forwarded",
+        "deadline",
+        "live_call",
+    }
+    assert rules.webhooks and all(hook.url is None and hook.url_env for hook in rules.webhooks)
 
 
 def test_valid_rule_gets_defaults(rule_data: RuleDataFactory) -> None:
@@ -58,9 +68,19 @@ def test_empty_files_give_empty_ruleset(text: str) -> None:
             {"severity": "loud"},
             "rules[2] (bad-one): severity: must be one of 'info', 'warning' or 'critical'",
         ),
-        ({"window": "sliding"}, "rules[2] (bad-one): window: must be one of 'tumbling'"),
+        ({"window": "hopping"}, "rules[2] (bad-one): window: must be one of 'tumbling' or 'sliding'"),
+        ({"window": "sliding"}, "rules[2] (bad-one): hop_seconds: required for a sliding window"),
+        (
+            {"window": "sliding", "hop_seconds": 7},
+            "rules[2] (bad-one): hop_seconds: must be smaller than window_seconds and divide it exactly",
+        ),
+        (
+            {"window": "sliding", "window_seconds": 3600, "hop_seconds": 1},
+            "rules[2] (bad-one): hop_seconds: window_seconds / hop_seconds must be at most 60",
+        ),
+        ({"hop_seconds": 30}, "rules[2] (bad-one): hop_seconds: only for window: sliding"),
         ({"title": None}, "rules[2] (bad-one): title: required"),
-        ({"kind": "surge"}, "rules[2] (bad-one): kind: unknown kind 'surge' (expected 'threshold')"),
+        ({"kind": "weather"}, "rules[2] (bad-one): kind: unknown kind 'weather' (expected 'threshold'"),
         ({"kind": None}, "rules[2] (bad-one): kind: required"),
         ({"colour": "red"}, "rules[2] (bad-one): colour: unknown field"),
         ({"cooldown_seconds": 0}, "rules[2] (bad-one): cooldown_seconds: must be > 0"),

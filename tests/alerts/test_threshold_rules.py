@@ -92,12 +92,13 @@ def test_count_batch_per_rule_group_and_window(
         make_complaint("card_arrival", branch="A", event_time=1_020.0),  # next 60 s window
         make_complaint("lost_or_stolen_card", branch="A", event_time=1_005.0),
     ]
+    e = [c.event_id for c in batch]
     assert count_batch(rules, batch) == {
-        WindowKey("one", "tag=card_arrival&branch=A", 960): BatchCount(2, 1_019.5),
-        WindowKey("one", "tag=card_arrival&branch=B", 960): BatchCount(1, 1_010.0),
-        WindowKey("one", "tag=card_arrival&branch=A", 1_020): BatchCount(1, 1_020.0),
-        WindowKey("any", "tag=card_arrival", 900): BatchCount(4, 1_020.0),
-        WindowKey("any", "tag=lost_or_stolen_card", 900): BatchCount(1, 1_005.0),
+        WindowKey("one", "tag=card_arrival&branch=A", 960): BatchCount(2, 1_019.5, (e[0], e[1])),
+        WindowKey("one", "tag=card_arrival&branch=B", 960): BatchCount(1, 1_010.0, (e[2],)),
+        WindowKey("one", "tag=card_arrival&branch=A", 1_020): BatchCount(1, 1_020.0, (e[3],)),
+        WindowKey("any", "tag=card_arrival", 900): BatchCount(4, 1_020.0, (e[0], e[1], e[2], e[3])),
+        WindowKey("any", "tag=lost_or_stolen_card", 900): BatchCount(1, 1_005.0, (e[4],)),
     }
 
 
@@ -106,7 +107,8 @@ def test_count_batch_last_event_at_is_latest_even_out_of_order(
 ) -> None:
     batch = [make_complaint(event_time=t) for t in (50.0, 10.0, 30.0)]
     (value,) = count_batch([make_rule()], batch).values()
-    assert value == (3, 50.0)
+    assert (value.count, value.last_event_at) == (3, 50.0)
+    assert value.event_ids == tuple(c.event_id for c in batch)
 
 
 def test_count_batch_without_rules_or_complaints(

@@ -1,7 +1,8 @@
 """Accuracy sanity check on a fixed 80/20 split of banking77, learned in one pass.
 
-Measured on this split (2026-11-25): default model 0.8915 in file order; the thresholds leave
-room for float noise, not for a regression.
+Measured on this split (2026-11-26): default model (naive Bayes + quadratic ridge) 0.8975 in file
+order (the earlier naive Bayes + linear ridge blend: 0.8915); the thresholds leave room for float
+noise, not for a regression.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def test_one_pass_in_file_order_through_the_tagger(split: tuple[Rows, Rows]) -> 
     tagger = bootstrap_tagger(train, "intent", min_seen=1, min_confidence=0.0)
     predictions = tagger.predict_many([text for text, _ in test])
     correct = sum(row[0].tag == label for row, (_, label) in zip(predictions, test, strict=True))
-    assert correct / len(test) >= 0.87, correct / len(test)
+    assert correct / len(test) >= 0.89, correct / len(test)
     assert tagger.dimensions["intent"].n_seen == len(train)
 
 
@@ -51,7 +52,8 @@ def test_shuffled_stream_gives_the_same_model_quality(split: tuple[Rows, Rows]) 
     in_order = evaluate(train, test, prequential=False)
     reordered = evaluate(shuffled, test, prequential=True)
     assert in_order["accuracy"] == pytest.approx(reordered["accuracy"], abs=0.002)
-    assert in_order["macro_f1"] is not None and in_order["macro_f1"] >= 0.86
+    assert in_order["accuracy"] is not None and in_order["accuracy"] >= 0.89
+    assert in_order["macro_f1"] is not None and in_order["macro_f1"] >= 0.88
     assert (
         in_order["n_labels"] == 77 and in_order["n_train"] == len(train) and in_order["n_test"] == len(test)
     )

@@ -34,6 +34,8 @@ def test_evaluate_reports_every_field_as_json() -> None:
         "macro_f1",
         "learn_per_s",
         "predict_per_s",
+        "learn_per_cpu_s",
+        "predict_per_cpu_s",
         "n_train",
         "n_test",
         "n_labels",
@@ -41,6 +43,7 @@ def test_evaluate_reports_every_field_as_json() -> None:
     }
     assert (report["accuracy"], report["n_train"], report["n_test"], report["n_labels"]) == (1.0, 30, 2, 2)
     assert report["learn_per_s"] and report["learn_per_s"] > 0
+    assert report["predict_per_cpu_s"] and report["predict_per_cpu_s"] > 0
     json.dumps(report)
 
 

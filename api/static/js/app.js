@@ -1,0 +1,111 @@
+// The dashboard: sign-in with a token, panels per role, language toggle, notifications, reports.
+"use strict";
+
+import { getBlob, getJSON, getText, onUnauthorized, session } from "./api.js";
+import { AlertFeed, askNotificationPermission } from "./panels/alerts.js";
+import { LiveCalls, ModelAccuracy } from "./panels/calls_models.js";
+import { RegulatorTracker } from "./panels/regulator.js";
+import { Compliance, HotTopics } from "./panels/stats_tables.js";
+import { VolumeChart } from "./panels/volume.js";
+import { applyTexts, lang, setLang, t } from "./i18n.js";
+
+const $ = (selector) => document.querySelector(selector);
+const PANELS = {
+  alerts: (panel, ctx) => new AlertFeed(panel, { onState: setStatus, onChange: (alerts) => ctx.volume && ctx.volume.setAlerts(alerts) }),
+  volume: (panel) => new VolumeChart(panel),
+  hot: (panel) => new HotTopics(panel),
+  calls: (panel) => new LiveCalls(panel),
+  regulator: (panel) => new RegulatorTracker(panel),
+  compliance: (panel) => new Compliance(panel),
+  models: (panel) => new ModelAccuracy(panel),
+};
+
+function setStatus(state) {
+  const node = $("#status");
+  node.dataset.state = state;
+  node.dataset.i18n = `status_${state}`;
+  node.textContent = t(`status_${state}`);
+  if (state === "invalid" && session.token) {
+    session.clear();
+    sessionStorage.setItem("hotline-invalid", "1");
+    location.reload();
+  }
+}
+
+function start() {
+  $("#login").hidden = true;
+  $("#board").hidden = false;
+  $("#signed-in").hidden = false;
+  $("#role-name").dataset.i18n = `role_${session.role}`;
+  document.body.dataset.role = session.role;
+  applyTexts(document);
+  onUnauthorized(() => setStatus("invalid"));
+  // A wrong token shows at once (a refused websocket only looks like a network error).
+  getJSON("/api/v1/stats/hot-tags", { limit: 1 }).catch(() => {});
+  const ctx = {};
+  // Volume first, so the alert feed can hand it markers as soon as alerts arrive.
+  const order = ["volume", "alerts", "hot", "calls", "regulator", "compliance", "models"];
+  for (const name of order) {
+    const panel = document.querySelector(`[data-panel="${name}"]`);
+    const roles = panel.dataset.roles.split(" ");
+    panel.hidden = !roles.includes(session.role);
+    if (!panel.hidden) ctx[name] = PANELS[name](panel, ctx);
+  }
+  updateNotifyButton();
+}
+
+function signOut() {
+  session.clear();
+  location.reload();
+}
+
+function updateNotifyButton() {
+  const button = $("#notify");
+  const permission = "Notification" in window ? Notification.permission : "denied";
+  button.dataset.i18n = permission === "granted" ? "notify_on" : permission === "denied" ? "notify_denied" : "notify";
+  button.textContent = t(button.dataset.i18n);
+  button.disabled = permission !== "default";
+}
+
+function today() {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+}
+
+async function openReport() {
+  // The page needs the token, so it is fetched here and shown from a blob (no token in any URL).
+  const html = await getText("/api/v1/reports/daily.html", { day: today() });
+  const url = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+  window.open(url, "_blank", "noopener");
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+async function download(path, filename) {
+  const blob = await getBlob(path, { since: Math.floor(Date.now() / 1000 - 86400) });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+}
+
+function main() {
+  setLang(lang());
+  $("#lang").addEventListener("click", () => setLang(lang() === "zh" ? "en" : "zh"));
+  $("#notify").addEventListener("click", async () => { await askNotificationPermission(); updateNotifyButton(); });
+  $("#logout").addEventListener("click", () => signOut());
+  $("#report").addEventListener("click", () => openReport().catch((e) => setStatus(e.status === 401 ? "invalid" : "offline")));
+  $("#export-complaints").addEventListener("click", () => download("/api/v1/exports/complaints.csv", "complaints.csv"));
+  $("#export-alerts").addEventListener("click", () => download("/api/v1/exports/alerts.csv", "alerts.csv"));
+  $("#login-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    session.save($("#token").value.trim(), $("#operator").value.trim(), $("#role").value);
+    start();
+  });
+  if (session.token) start();
+  else if (sessionStorage.getItem("hotline-invalid")) setStatus("invalid");
+  else setStatus("loggedout");
+  sessionStorage.removeItem("hotline-invalid");
+}
+
+main();

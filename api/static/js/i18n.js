@@ -1,0 +1,107 @@
+// Chinese (default) and English texts of the dashboard; the choice is kept in localStorage.
+"use strict";
+
+const TEXTS = {
+  zh: {
+    title: "投诉热线实时监控", subtitle: "Hotline Monitor",
+    status_connected: "已连接", status_connecting: "连接中…", status_offline: "连接中断，重连中",
+    status_invalid: "令牌无效", status_loggedout: "未登录",
+    login_title: "登录", login_token: "API 令牌", login_name: "您的姓名（用于确认告警）",
+    login_role: "岗位", login_submit: "进入监控",
+    role_monitoring: "监控室", role_regulator_desk: "监管对接", role_oncall: "值班经理",
+    lang_toggle: "English", notify: "开启通知", notify_on: "通知已开启", notify_denied: "通知被拒绝",
+    report: "日报", logout: "退出", export_complaints: "导出投诉 CSV", export_alerts: "导出告警 CSV",
+    panel_alerts: "实时告警", panel_volume: "投诉量", panel_hot: "热点话题", panel_calls: "实时通话",
+    panel_regulator: "监管转办跟踪", panel_compliance: "时限达标率", panel_models: "模型准确率",
+    panel_matrix: "网点 × 标签",
+    not_available: "暂不可用：服务端尚未提供此接口", load_failed: "加载失败，稍后重试", no_data: "暂无数据",
+    no_alerts: "暂无告警", ack: "确认", acking: "确认中…", ack_failed: "确认失败",
+    status_open: "待处理", status_acknowledged: "已确认", status_resolved: "已解决", escalated: "已升级",
+    acked_by: "确认人", occurrences: "次", count: "数量", previous: "上一周期", growth: "增长",
+    tag: "标签", dimension: "维度", branch: "网点", new_tag: "新出现", total: "全部投诉",
+    regulator_forwarded: "监管转办", range_1h: "1 小时", range_6h: "6 小时", range_24h: "24 小时",
+    alert_marker: "告警", received: "受理", due: "截止", remaining: "剩余", overdue_by: "已超时",
+    kind_responded: "首次响应（60 分钟）", kind_resolved: "解决（48 小时）", kind_closed: "处理决定（15 天）",
+    state_met: "已达标", state_late: "逾期完成", state_breached: "已超时", state_warning: "临近截止",
+    state_paused: "已暂停", state_open: "进行中",
+    share_met: "达标率", met: "达标", late: "逾期完成", overdue: "逾期未办", nothing_due: "尚无到期",
+    risk: "风险", call_live: "通话中", transcript: "实时转写", accuracy: "准确率", labels: "标注数",
+    version: "版本", updated: "更新于", window_days: "近 30 天", filter_cases: "按编号、网点或内容筛选",
+  },
+  en: {
+    title: "Hotline Monitor", subtitle: "投诉热线实时监控",
+    status_connected: "Connected", status_connecting: "Connecting…", status_offline: "Disconnected, retrying",
+    status_invalid: "Invalid token", status_loggedout: "Not signed in",
+    login_title: "Sign in", login_token: "API token", login_name: "Your name (recorded when you acknowledge)",
+    login_role: "Desk", login_submit: "Open the dashboard",
+    role_monitoring: "Monitoring room", role_regulator_desk: "Regulator desk", role_oncall: "On-call manager",
+    lang_toggle: "中文", notify: "Enable notifications", notify_on: "Notifications on",
+    notify_denied: "Notifications blocked",
+    report: "Daily report", logout: "Sign out", export_complaints: "Export complaints CSV",
+    export_alerts: "Export alerts CSV",
+    panel_alerts: "Live alerts", panel_volume: "Complaint volume", panel_hot: "Hot topics",
+    panel_calls: "Live calls", panel_regulator: "Regulator-forwarded tracker",
+    panel_compliance: "Deadline compliance", panel_models: "Model accuracy", panel_matrix: "Branch × tag",
+    not_available: "Not available: the server does not provide this endpoint yet",
+    load_failed: "Could not load; retrying", no_data: "No data yet",
+    no_alerts: "No alerts", ack: "Acknowledge", acking: "Acknowledging…", ack_failed: "Acknowledge failed",
+    status_open: "Open", status_acknowledged: "Acknowledged", status_resolved: "Resolved", escalated: "Escalated",
+    acked_by: "by", occurrences: "×", count: "Count", previous: "Previous", growth: "Growth",
+    tag: "Tag", dimension: "Dimension", branch: "Branch", new_tag: "new", total: "All complaints",
+    regulator_forwarded: "Regulator-forwarded", range_1h: "1 h", range_6h: "6 h", range_24h: "24 h",
+    alert_marker: "alert", received: "Received", due: "Due", remaining: "left", overdue_by: "overdue",
+    kind_responded: "First response (60 min)", kind_resolved: "Resolved (48 h)",
+    kind_closed: "Decision (15 days)",
+    state_met: "Met", state_late: "Late", state_breached: "Breached", state_warning: "Due soon",
+    state_paused: "Paused", state_open: "Running",
+    share_met: "Met", met: "met", late: "late", overdue: "overdue", nothing_due: "nothing due yet",
+    risk: "Risk", call_live: "Live", transcript: "Transcript", accuracy: "Accuracy", labels: "Labels",
+    version: "Version", updated: "Updated", window_days: "last 30 days",
+    filter_cases: "Filter by ref, branch or text",
+  },
+};
+
+const listeners = [];
+let current = localStorage.getItem("hotline-lang") === "en" ? "en" : "zh";
+
+export function lang() { return current; }
+
+export function t(key) { return TEXTS[current][key] ?? TEXTS.zh[key] ?? key; }
+
+export function setLang(code) {
+  current = code === "en" ? "en" : "zh";
+  localStorage.setItem("hotline-lang", current);
+  document.documentElement.lang = current === "zh" ? "zh-CN" : "en";
+  applyTexts(document);
+  for (const fn of listeners) fn(current);
+}
+
+export function onLangChange(fn) { listeners.push(fn); }
+
+// Every element with data-i18n gets its text (textContent only) in the current language.
+export function applyTexts(root) {
+  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) {
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  }
+}
+
+export function formatTime(epochSeconds, withDate = false) {
+  const options = withDate
+    ? { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }
+    : { hour: "2-digit", minute: "2-digit", second: "2-digit" };
+  return new Date(epochSeconds * 1000).toLocaleString(current === "zh" ? "zh-CN" : "en-GB", options);
+}
+
+export function formatDuration(seconds) {
+  const s = Math.abs(Math.round(seconds));
+  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  const units = current === "zh" ? ["天", "时", "分", "秒"] : ["d", "h", "m", "s"];
+  if (d > 0) return `${d}${units[0]} ${h}${units[1]}`;
+  if (h > 0) return `${h}${units[1]} ${m}${units[2]}`;
+  return `${m}${units[2]} ${s % 60}${units[3]}`;
+}
+
+export function formatPercent(share) {
+  return share === null || share === undefined ? "—" : `${(share * 100).toFixed(1)}%`;
+}

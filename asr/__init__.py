@@ -1,0 +1,112 @@
+"""Live speech recognition for hotline calls: Vosk model cache, streaming recognizer sessions, audio
+checks, the vosk-server websocket message format, per-worker call limits with idle expiry, and the
+escalation risk of an utterance.
+
+Pure library: no Kafka, HTTP, Redis or settings; callers pass in what it needs. Vosk itself is an
+optional dependency (``pip install '.[asr]'``), imported only when a model is loaded.
+"""
+
+from asr.audio_format import (
+    SAMPLE_WIDTH,
+    SUPPORTED_SAMPLE_RATES,
+    AudioError,
+    FrameTooLarge,
+    MalformedWav,
+    NotPcmAudio,
+    UnsupportedSampleRate,
+    WavAudio,
+    check_pcm_frame,
+    check_sample_rate,
+    frame_bytes,
+    read_wav,
+    sniff_container,
+    split_frames,
+    strip_wav_header,
+)
+from asr.call_sessions import CallLimitReached, CallSessions
+from asr.escalation_risk import DEFAULT_RISK_PHRASES, EscalationRiskScorer, RiskLevel, RiskScore
+from asr.model_cache import (
+    ModelNotFoundError,
+    default_model_path,
+    import_vosk,
+    load_model,
+    missing_words,
+    resolve_model_path,
+)
+from asr.model_view import NO_DITHER, make_model_view
+from asr.recognizer_pool import PooledRecognizer, RecognizerPool
+from asr.recognizer_session import GrammarError, RecognizerSession, Reply, Utterance, Word, parse_result
+from asr.vosk_protocol import (
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_INVALID_PAYLOAD,
+    CLOSE_NORMAL,
+    CLOSE_POLICY_VIOLATION,
+    CLOSE_TRY_AGAIN_LATER,
+    CLOSE_UNSUPPORTED_DATA,
+    MAX_ALTERNATIVES,
+    MAX_PHRASES,
+    ConfigMessage,
+    EofMessage,
+    ProtocolError,
+    audio_error,
+    close_reason,
+    error_message,
+    parse_binary_control,
+    parse_text_message,
+)
+
+__all__ = [
+    "CLOSE_INTERNAL_ERROR",
+    "CLOSE_INVALID_PAYLOAD",
+    "CLOSE_NORMAL",
+    "CLOSE_POLICY_VIOLATION",
+    "CLOSE_TRY_AGAIN_LATER",
+    "CLOSE_UNSUPPORTED_DATA",
+    "DEFAULT_RISK_PHRASES",
+    "MAX_ALTERNATIVES",
+    "MAX_PHRASES",
+    "NO_DITHER",
+    "SAMPLE_WIDTH",
+    "SUPPORTED_SAMPLE_RATES",
+    "AudioError",
+    "CallLimitReached",
+    "CallSessions",
+    "ConfigMessage",
+    "EofMessage",
+    "EscalationRiskScorer",
+    "FrameTooLarge",
+    "GrammarError",
+    "MalformedWav",
+    "ModelNotFoundError",
+    "NotPcmAudio",
+    "PooledRecognizer",
+    "ProtocolError",
+    "RecognizerPool",
+    "RecognizerSession",
+    "Reply",
+    "RiskLevel",
+    "RiskScore",
+    "UnsupportedSampleRate",
+    "Utterance",
+    "WavAudio",
+    "Word",
+    "audio_error",
+    "check_pcm_frame",
+    "check_sample_rate",
+    "close_reason",
+    "default_model_path",
+    "error_message",
+    "frame_bytes",
+    "import_vosk",
+    "load_model",
+    "make_model_view",
+    "missing_words",
+    "parse_binary_control",
+    "parse_result",
+    "parse_text_message",
+    "read_wav",
+    "resolve_model_path",
+    "sniff_container",
+    "split_frames",
+    "strip_wav_header",
+]

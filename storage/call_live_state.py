@@ -1,0 +1,326 @@
+"""Live calls in Redis: what the API shows while a call goes on, and the per-frame replies path.
+
+The API (which holds the connector's websocket) and the worker (which holds the recognizer) are
+different processes, possibly several of each; they meet here. Keys, under the prefix passed in:
+
+- ``<prefix>:call:<id>`` - hash: ``status`` (live | ended), ``source``, ``started_at``,
+  ``last_activity``, ``sample_rate``, ``options`` and ``metadata`` (JSON), ``partial`` (the words
+  so far of the current utterance), ``utterances`` (count), ``max_risk``, ``audio_seconds``, and
+  once ended ``ended_at`` and ``end_reason``.
+- ``<prefix>:calls:live`` - sorted set of live call ids by start time (``GET /api/v1/calls/live``).
+- ``<prefix>:call:<id>:utterances`` - list of the call's final utterances (JSON), in order: the
+  transcript so far, shared by whichever worker ends the call.
+- ``<prefix>:call:<id>:replies`` - stream of the worker's reply to each frame (field ``r``, JSON
+  ``{"connection", "seq", "kind", "message", "close"}``); the API's websocket handler reads it from
+  the id it saw when the connection opened, so no reply is missed or sent to another connection.
+- ``<prefix>:call:<id>:attached`` - id of the websocket connection streaming the call (with a TTL):
+  one connection at a time, and a connector that lost its connection may reconnect and go on.
+
+Live keys expire :data:`LIVE_TTL_S` after the last frame (a safety net if no worker ever ends the
+call); ended calls stay ``ended_ttl_s`` (the API answers from ClickHouse afterwards).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import orjson
+import redis.asyncio as aioredis
+
+__all__ = ["LIVE_TTL_S", "LiveCallStore"]
+
+log = logging.getLogger(__name__)
+
+#: A live call not heard from for this long is dropped from Redis even if no worker ended it.
+LIVE_TTL_S = 6 * 3600
+#: Replies kept per call: only the last few are ever read.
+REPLIES_MAXLEN = 200
+
+OpenResult = Literal["created", "live", "ended"]
+
+# KEYS: call hash, live zset. ARGV: call id, started_at, then field/value pairs; ttl ms last.
+_OPEN_LUA = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status then return status end
+local fields = {}
+for i = 3, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], 'status', 'live', unpack(fields))
+redis.call('PEXPIRE', KEYS[1], ARGV[#ARGV])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 'created'
+"""
+
+# KEYS: call hash, utterances list. ARGV: utterance JSON, risk, ttl ms.
+_ADD_UTTERANCE_LUA = """
+redis.call('RPUSH', KEYS[2], ARGV[1])
+local best = tonumber(redis.call('HGET', KEYS[1], 'max_risk') or '0')
+if tonumber(ARGV[2]) > best then redis.call('HSET', KEYS[1], 'max_risk', ARGV[2]) end
+redis.call('HSET', KEYS[1], 'partial', '')
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return redis.call('LLEN', KEYS[2])
+"""
+
+# KEYS: call hash, live zset, utterances, replies, attached. ARGV: call id, then fields, ttl ms last.
+_END_LUA = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
+local fields = {}
+for i = 2, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], 'status', 'ended', 'partial', '', unpack(fields))
+redis.call('ZREM', KEYS[2], ARGV[1])
+for i = 1, 4 do
+  if i ~= 2 then redis.call('PEXPIRE', KEYS[i], ARGV[#ARGV]) end
+end
+redis.call('DEL', KEYS[5])
+return 1
+"""
+
+# KEYS: attached. ARGV: connection id, ttl ms (0 = delete).
+_REFRESH_ATTACH_LUA = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) == 0 then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+"""
+
+_FLOAT_FIELDS = ("started_at", "last_activity", "ended_at", "audio_seconds", "max_risk")
+_INT_FIELDS = ("sample_rate", "utterances")
+_JSON_FIELDS = ("options", "metadata")
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class LiveCallStore:
+    """Live call state, transcript so far, reply streams and connection locks in Redis."""
+
+    def __init__(self, redis: aioredis.Redis, *, key_prefix: str, ended_ttl_s: float) -> None:
+        self.redis = redis
+        self.key_prefix = key_prefix
+        self.ended_ttl_ms = int(ended_ttl_s * 1000)
+        self.live_ttl_ms = LIVE_TTL_S * 1000
+        self._open = redis.register_script(_OPEN_LUA)
+        self._add_utterance = redis.register_script(_ADD_UTTERANCE_LUA)
+        self._end = redis.register_script(_END_LUA)
+        self._refresh_attach = redis.register_script(_REFRESH_ATTACH_LUA)
+
+    # -- keys ----------------------------------------------------------------------------------
+    def call_key(self, call_id: str) -> str:
+        return f"{self.key_prefix}:call:{call_id}"
+
+    @property
+    def live_key(self) -> str:
+        return f"{self.key_prefix}:calls:live"
+
+    def utterances_key(self, call_id: str) -> str:
+        return f"{self.call_key(call_id)}:utterances"
+
+    def replies_key(self, call_id: str) -> str:
+        return f"{self.call_key(call_id)}:replies"
+
+    def attached_key(self, call_id: str) -> str:
+        return f"{self.call_key(call_id)}:attached"
+
+    # -- call lifecycle --------------------------------------------------------------------------
+    async def open_call(
+        self,
+        call_id: str,
+        *,
+        source: str,
+        started_at: float,
+        sample_rate: int,
+        options: dict[str, Any],
+        metadata: dict[str, Any],
+    ) -> OpenResult:
+        """Create the call unless it exists; say whether it was ``created``, is ``live`` or ``ended``."""
+        fields: list[Any] = [
+            "source",
+            source,
+            "started_at",
+            repr(started_at),
+            "last_activity",
+            repr(started_at),
+            "sample_rate",
+            sample_rate,
+            "options",
+            orjson.dumps(options),
+            "metadata",
+            orjson.dumps(metadata),
+            "utterances",
+            0,
+            "max_risk",
+            "0",
+            "audio_seconds",
+            "0",
+            "partial",
+            "",
+        ]
+        result = await self._open(
+            keys=[self.call_key(call_id), self.live_key],
+            args=[call_id, repr(started_at), *fields, self.live_ttl_ms],
+        )
+        return _text(result)  # type: ignore[return-value]
+
+    async def get_call(self, call_id: str) -> dict[str, Any] | None:
+        """The call's state (numbers and JSON decoded), or None if Redis does not know it."""
+        raw = await self.redis.hgetall(self.call_key(call_id))
+        return self._decode(call_id, raw) if raw else None
+
+    async def live_calls(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Live calls, oldest first; ids whose state expired are dropped from the live set."""
+        ids = [_text(i) for i in await self.redis.zrange(self.live_key, 0, limit - 1)]
+        if not ids:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for call_id in ids:
+                pipe.hgetall(self.call_key(call_id))
+            states = await pipe.execute()
+        calls, stale = [], []
+        for call_id, raw in zip(ids, states, strict=True):
+            state = self._decode(call_id, raw) if raw else None
+            if state is None or state["status"] != "live":
+                stale.append(call_id)
+            else:
+                calls.append(state)
+        if stale:
+            await self.redis.zrem(self.live_key, *stale)
+        return calls
+
+    async def forget_call(self, call_id: str) -> None:
+        """Drop every trace of a call that never ran (refused for capacity): its id may be reused."""
+        await self.redis.delete(
+            self.call_key(call_id),
+            self.utterances_key(call_id),
+            self.replies_key(call_id),
+            self.attached_key(call_id),
+        )
+        await self.redis.zrem(self.live_key, call_id)
+
+    async def end_call(self, call_id: str, *, ended_at: float, reason: str, audio_seconds: float) -> bool:
+        """Mark the call ended; True only for the one caller that ended it (others lost a race)."""
+        ended = await self._end(
+            keys=[
+                self.call_key(call_id),
+                self.live_key,
+                self.utterances_key(call_id),
+                self.replies_key(call_id),
+                self.attached_key(call_id),
+            ],
+            args=[
+                call_id,
+                "ended_at",
+                repr(ended_at),
+                "end_reason",
+                reason,
+                "audio_seconds",
+                repr(round(audio_seconds, 3)),
+                self.ended_ttl_ms,
+            ],
+        )
+        return bool(ended)
+
+    # -- per frame and per utterance (worker) ----------------------------------------------------
+    async def record_frame(
+        self,
+        call_id: str,
+        *,
+        at: float,
+        partial: str | None,
+        audio_seconds: float,
+        reply: dict[str, Any] | None,
+    ) -> None:
+        """After a frame: update the call's progress and publish the reply (one round trip)."""
+        key = self.call_key(call_id)
+        mapping: dict[str, Any] = {"last_activity": repr(at), "audio_seconds": repr(round(audio_seconds, 3))}
+        if partial is not None:
+            mapping["partial"] = partial
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping=mapping)
+            pipe.pexpire(key, self.live_ttl_ms)
+            if reply is not None:
+                self._queue_reply(pipe, call_id, reply)
+            await pipe.execute()
+
+    async def publish_reply(self, call_id: str, reply: dict[str, Any]) -> None:
+        """Publish one reply for the call's connection (errors, or a reply outside a frame)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self._queue_reply(pipe, call_id, reply)
+            await pipe.execute()
+
+    def _queue_reply(self, pipe: Any, call_id: str, reply: dict[str, Any]) -> None:
+        key = self.replies_key(call_id)
+        pipe.xadd(key, {"r": orjson.dumps(reply)}, maxlen=REPLIES_MAXLEN, approximate=True)
+        pipe.pexpire(key, self.live_ttl_ms)
+
+    async def add_utterance(self, call_id: str, utterance: dict[str, Any], risk: float) -> int:
+        """Append a final utterance to the transcript so far; returns the transcript's length."""
+        count = await self._add_utterance(
+            keys=[self.call_key(call_id), self.utterances_key(call_id)],
+            args=[orjson.dumps(utterance), repr(float(risk)), self.live_ttl_ms],
+        )
+        return int(count)
+
+    async def reserve_utterance_index(self, call_id: str) -> int:
+        """The next utterance's position in the call (0, 1, ...), shared by every worker."""
+        return int(await self.redis.hincrby(self.call_key(call_id), "utterances", 1)) - 1
+
+    async def utterances(self, call_id: str) -> list[dict[str, Any]]:
+        """The call's final utterances so far, in order."""
+        return [orjson.loads(raw) for raw in await self.redis.lrange(self.utterances_key(call_id), 0, -1)]
+
+    # -- replies (API) ---------------------------------------------------------------------------
+    async def last_reply_id(self, call_id: str) -> str:
+        """Id of the newest reply, ``0-0`` if none: read after it to get only new replies."""
+        entries = await self.redis.xrevrange(self.replies_key(call_id), count=1)
+        return _text(entries[0][0]) if entries else "0-0"
+
+    async def read_replies(
+        self, call_id: str, after: str, *, block_ms: int, count: int = 100
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Replies after ``after``, oldest first, waiting up to ``block_ms`` for the first."""
+        reply = await self.redis.xread({self.replies_key(call_id): after}, count=count, block=block_ms)
+        if not reply:
+            return []
+        streams = reply.items() if isinstance(reply, dict) else reply
+        out: list[tuple[str, dict[str, Any]]] = []
+        for _, entries in streams:
+            if entries and isinstance(entries[0], list):
+                entries = entries[0]
+            for entry_id, fields in entries:
+                raw = fields.get(b"r", fields.get("r"))
+                out.append((_text(entry_id), orjson.loads(raw)))
+        return out
+
+    # -- one connection per call -----------------------------------------------------------------
+    async def attach(self, call_id: str, connection: str, *, ttl_s: float) -> bool:
+        """Claim the call for ``connection``; False while another live connection holds it."""
+        return bool(
+            await self.redis.set(self.attached_key(call_id), connection, nx=True, px=int(ttl_s * 1000))
+        )
+
+    async def keep_attached(self, call_id: str, connection: str, *, ttl_s: float) -> bool:
+        """Extend the claim (the connection is alive); False if it was lost meanwhile."""
+        refreshed = await self._refresh_attach(
+            keys=[self.attached_key(call_id)], args=[connection, int(ttl_s * 1000)]
+        )
+        return bool(refreshed)
+
+    async def detach(self, call_id: str, connection: str) -> None:
+        """Release the claim if ``connection`` still holds it."""
+        await self._refresh_attach(keys=[self.attached_key(call_id)], args=[connection, 0])
+
+    def _decode(self, call_id: str, raw: dict[Any, Any]) -> dict[str, Any] | None:
+        state: dict[str, Any] = {_text(k): _text(v) for k, v in raw.items()}
+        if "status" not in state:
+            return None  # a hash re-created by a late update after it expired
+        state["call_id"] = call_id
+        for name in _FLOAT_FIELDS:
+            if name in state:
+                state[name] = float(state[name] or 0.0)
+        for name in _INT_FIELDS:
+            if name in state:
+                state[name] = int(state[name] or 0)
+        for name in _JSON_FIELDS:
+            state[name] = orjson.loads(state[name]) if state.get(name) else {}
+        return state

@@ -1,0 +1,240 @@
+"""Deadline clocks: ticket events update each complaint's clocks; the leader warns and fires on time.
+
+- :func:`track_ticket_events` reads ``tickets`` (``received`` events come from the complaint agent,
+  the rest from ``POST /api/v1/complaints/{id}/events`` or a ticket system) and applies each to the
+  complaint's ticket in Redis, with the next time its clocks need a look. An event that stops a
+  clock resolves that clock's open deadline alerts. Handling events also go to ClickHouse's
+  ``ticket_events`` (the deadline compliance figures), each once, with the paused time before it.
+- :func:`check_deadlines` (leader only) pops the tickets whose time has come and raises the
+  warnings (80%) and breaches (100%) that are due.
+
+Why Redis and not a table: the timer must find "every ticket due by now" among many, which a
+sorted set answers directly; a table can only be scanned, and only changed from an agent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+import faust
+import orjson
+
+from alerts import (
+    STOPPED_BY,
+    DeadlineRule,
+    Ticket,
+    TicketStep,
+    build_deadline_alert,
+    clock_state,
+    deadline_signals,
+    next_check_at,
+    resolve,
+)
+from hotline.settings import get_settings
+from storage.alert_states import AlertNotFound
+from storage.alert_tickets import TicketStore
+from storage.clickhouse.analytics_deadlines import insert_ticket_events
+from streams.alert_context import alert_context
+from streams.alert_records import TicketEvent
+from streams.alert_topics import tickets
+from streams.app import app
+from streams.decoding import decode_or_dead_letter
+from streams.worker_context import context
+
+__all__ = ["apply_ticket_events", "check_deadlines", "track_ticket_events"]
+
+log = logging.getLogger(__name__)
+_settings = get_settings()
+
+#: Attempts at a ticket write that keeps losing races (each re-reads).
+MAX_ATTEMPTS = 8
+#: Ticket events per micro-batch (one ClickHouse insert each).
+BATCH = 500
+BATCH_S = 0.2
+#: Kinds ClickHouse's ``ticket_events`` keeps (the clock-starting ``received`` is not one of them).
+ARCHIVED_KINDS = frozenset({"assigned", "responded", "paused", "resumed", "resolved", "closed", "extended"})
+#: The clock whose paused time a milestone carries into ClickHouse.
+MILESTONE_CLOCK = {"responded": "first_response", "resolved": "resolution", "closed": "decision"}
+
+
+def _store() -> TicketStore:
+    return TicketStore(alert_context.redis, key_prefix=_settings.redis_key_prefix)
+
+
+def _rules() -> tuple[DeadlineRule, ...]:
+    return context.rules.rules.enabled_of(DeadlineRule)
+
+
+@app.agent(tickets)
+async def track_ticket_events(stream: faust.StreamT) -> None:
+    """Apply every ticket event to its complaint's clocks (each event once)."""
+    await context.ready.wait()
+    await alert_context.ready.wait()
+    async for events in stream.take_events(BATCH, within=BATCH_S):
+        archived: list[dict[str, Any]] = []
+        decoded = [e for e in [await decode_or_dead_letter(event, TicketEvent) for event in events] if e]
+        for ticket_event, ticket in zip(decoded, await apply_ticket_events(decoded), strict=True):
+            if ticket is None:
+                continue  # seen before
+            if ticket_event.kind in ARCHIVED_KINDS:
+                archived.append(_archive_row(ticket, ticket_event))
+            if any(ticket_event.kind in STOPPED_BY[clock] for clock in STOPPED_BY):
+                await _resolve_stopped(ticket, ticket_event)
+        if archived:
+            try:
+                await alert_context.clickhouse(partial(insert_ticket_events, events=archived))
+            except Exception as exc:  # the clocks are in Redis; only the compliance figures lag
+                log.warning("%d ticket event(s) not archived to ClickHouse: %r", len(archived), exc)
+
+
+def _step(event: TicketEvent) -> tuple[TicketStep, dict[str, Any]]:
+    step = TicketStep(event.event_id, event.kind, event.at, event.deadlines, event.limit_days, event.note)
+    received = (
+        {
+            "channel": event.channel,
+            "branch": event.branch,
+            "line": event.line,
+            "regulator_forwarded": event.regulator_forwarded,
+            "regulator_ref": event.regulator_ref,
+        }
+        if event.kind == "received"
+        else {}
+    )
+    return step, received
+
+
+async def apply_ticket_events(events: Sequence[TicketEvent]) -> list[Ticket | None]:
+    """Apply ``events`` to their tickets in Redis, in order, with two round trips per attempt; each
+    result is the ticket after its event, or None when the event was applied before.
+
+    Several events of one ticket in one call: the later ones lose the first write's race and are
+    applied on the next attempt, on top of it.
+    """
+    store = _store()
+    rules = _rules()
+    results: list[Ticket | None] = [None] * len(events)
+    pending = list(range(len(events)))
+    for _ in range(MAX_ATTEMPTS):
+        if not pending:
+            break
+        raws = await store.get_many([events[i].complaint_id for i in pending])
+        writes: list[tuple[int, Ticket]] = []
+        batch: list[tuple[str, str | None, str, float | None]] = []
+        claimed: set[str] = set()
+        retry: list[int] = []
+        now = time.time()
+        for index, raw in zip(pending, raws, strict=True):
+            event = events[index]
+            if event.complaint_id in claimed:  # a second event of this ticket: after the first lands
+                retry.append(index)
+                continue
+            ticket = Ticket.from_dict(orjson.loads(raw)) if raw else Ticket(event.complaint_id)
+            step, received = _step(event)
+            if not ticket.apply(step, **received):
+                continue  # seen before
+            claimed.add(event.complaint_id)
+            writes.append((index, ticket))
+            batch.append(
+                (
+                    event.complaint_id,
+                    raw,
+                    orjson.dumps(ticket.to_dict()).decode(),
+                    next_check_at(ticket, rules, now),
+                )
+            )
+        for (index, ticket), ok in zip(writes, await store.compare_and_set_many(batch), strict=True):
+            if ok:
+                results[index] = ticket
+            else:
+                retry.append(index)
+        pending = sorted(retry)
+    for index in pending:
+        log.error("ticket event %s not applied: its ticket kept changing", events[index].event_id)
+    return results
+
+
+def _archive_row(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
+    clock = MILESTONE_CLOCK.get(event.kind)
+    state = clock_state(ticket, clock, 1, event.at) if clock else None
+    limit_days = 0
+    for rule in _rules():
+        if rule.decision is not None and rule.matches(ticket):
+            decision = clock_state(
+                ticket, "decision", rule.decision, event.at, extensions=rule.decision_extensions
+            )
+            limit_days = (decision.limit_s // 86_400) if decision is not None else rule.decision // 86_400
+            break
+    return {
+        "event_id": event.event_id,
+        "complaint_id": event.complaint_id,
+        "kind": event.kind,
+        "at": event.at,
+        "received_at": ticket.received_at or event.at,
+        "regulator_forwarded": ticket.regulator_forwarded,
+        "regulator_ref": ticket.regulator_ref or "",
+        "paused_s": round(state.paused_s) if state is not None else 0,
+        "limit_days": event.limit_days or limit_days,
+        "actor": event.actor or "",
+        "note": event.note or "",
+    }
+
+
+async def _resolve_stopped(ticket: Ticket, event: TicketEvent) -> None:
+    """Resolve the deadline alerts of the clocks ``event`` stopped: nobody needs chasing any more."""
+    for key, alert_id in ticket.signaled.items():
+        clock = key.split(":")[1]
+        if event.kind not in STOPPED_BY.get(clock, ()):
+            continue
+        change = partial(resolve, by=event.actor or "ticket", at=event.at, note=f"ticket {event.kind}")
+        try:
+            await alert_context.store.transition(alert_id, change, "resolved")
+        except AlertNotFound:
+            continue
+
+
+@app.timer(_settings.deadline_check_s, on_leader=True)
+async def check_deadlines() -> None:
+    """Raise every deadline warning and breach that is due (leader only)."""
+    if not (alert_context.ready.is_set() and context.ready.is_set()):
+        return
+    store = _store()
+    rules = _rules()
+    now = time.time()
+    try:
+        due = await store.due(now)
+    except Exception as exc:
+        log.warning("deadline check skipped: %r", exc)
+        return
+    for complaint_id in due:
+        try:
+            await _check(store, complaint_id, rules, now)
+        except Exception:
+            log.exception("deadline check of %s failed; it is retried next round", complaint_id)
+
+
+async def _check(store: TicketStore, complaint_id: str, rules: Sequence[DeadlineRule], now: float) -> None:
+    by_id = {rule.id: rule for rule in rules}
+    for _ in range(MAX_ATTEMPTS):
+        raw = await store.get(complaint_id)
+        if raw is None:
+            await store.forget(complaint_id)  # expired
+            return
+        ticket = Ticket.from_dict(orjson.loads(raw))
+        signals = deadline_signals(ticket, rules, now)
+        alerts = [build_deadline_alert(by_id[s.rule_id], ticket, s, now) for s in signals]
+        # Raised before the ticket records them: a crash in between raises them again, and the
+        # alert ids (fixed per complaint, clock, stage and limit) make that a no-op.
+        if alerts:
+            await alert_context.store.raise_many([(alert, None) for alert in alerts])
+        for signal, alert in zip(signals, alerts, strict=True):
+            ticket.signaled[signal.key] = alert.alert_id
+            log.warning("DEADLINE %s %s %s: %s", complaint_id, signal.clock, signal.stage, alert.reason)
+        next_check = next_check_at(ticket, rules, now)
+        if await store.compare_and_set(
+            complaint_id, expected=raw, new=orjson.dumps(ticket.to_dict()).decode(), next_check=next_check
+        ):
+            return

@@ -1,0 +1,107 @@
+"""Alerts during calls: risky utterances (live-call rules) and regulator-forwarded calls.
+
+Reads ``calls.utterances`` (:class:`streams.call_records.UtteranceEvent`, produced by the
+transcription agents as each final utterance is recognized and scored): the alert goes out while
+the caller is still on the line. A forwarded call fires its regulator alert on its first utterance,
+keyed by the complaint the call becomes, so the complaint at the call's end repeats nothing.
+Unreadable records are the transcription side's to dead-letter; this agent skips them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import faust
+from pydantic import ValidationError
+
+from alerts import (
+    Alert,
+    LiveCallRule,
+    RegulatorRule,
+    RiskyUtterance,
+    build_live_call_alert,
+    build_regulator_alert,
+)
+from streams.alert_context import alert_context
+from streams.app import app
+from streams.call_records import UtteranceEvent, complaint_id_for_call
+from streams.call_topics import calls_utterances
+from streams.worker_context import context
+
+__all__ = ["alert_on_call_utterances", "risky_utterance"]
+
+log = logging.getLogger(__name__)
+
+#: Utterances per micro-batch.
+BATCH = 200
+BATCH_S = 0.02
+
+
+def risky_utterance(u: UtteranceEvent) -> RiskyUtterance:
+    """The rule library's view of an utterance record."""
+    return RiskyUtterance(
+        call_id=u.call_id,
+        index=u.index,
+        risk=u.risk,
+        risk_level=u.risk_level,
+        risk_terms=u.risk_terms,
+        at=u.call_started_at + u.end_s,
+        offset_s=u.start_s,
+        live=u.source == "live",
+        line=u.metadata.line,
+        branch=u.metadata.branch,
+        regulator_forwarded=u.metadata.regulator_forwarded,
+    )
+
+
+@app.agent(calls_utterances)
+async def alert_on_call_utterances(stream: faust.StreamT) -> None:
+    """Every utterance batch: live-call escalations, and regulator alerts for forwarded calls."""
+    await context.ready.wait()
+    await alert_context.ready.wait()
+    async for values in stream.take(BATCH, within=BATCH_S):
+        rules = context.rules.rules
+        call_rules = rules.enabled_of(LiveCallRule)
+        regulator_rules = [r for r in rules.enabled_of(RegulatorRule) if "calls" in r.sources]
+        if not call_rules and not regulator_rules:
+            continue
+        now = time.time()
+        alerts: list[tuple[Alert, int | None]] = []
+        for raw in values:
+            try:
+                u = UtteranceEvent.model_validate_json(raw)
+            except (ValidationError, ValueError, TypeError):
+                continue
+            risky = risky_utterance(u)
+            alerts += [
+                (build_live_call_alert(r, risky, fired_at=now), None) for r in call_rules if r.fires_on(risky)
+            ]
+            if u.metadata.regulator_forwarded:
+                alerts += [
+                    (
+                        build_regulator_alert(
+                            r,
+                            complaint_id=complaint_id_for_call(u.call_id),
+                            received_at=u.call_started_at,
+                            fired_at=now,
+                            channel="phone",
+                            branch=u.metadata.branch,
+                            regulator_ref=u.metadata.regulator_ref,
+                            call_id=u.call_id,
+                        ),
+                        None,
+                    )
+                    for r in regulator_rules
+                    if r.matches(channel="phone", branch=u.metadata.branch, line=u.metadata.line)
+                ]
+        if alerts:
+            outcomes = await alert_context.store.raise_many(alerts)
+            for outcome in outcomes:
+                if outcome.event == "fired" and outcome.alert is not None:
+                    log.warning(
+                        "ALERT %s [%s] %s",
+                        outcome.alert.alert_id,
+                        outcome.alert.severity,
+                        outcome.alert.rule_id,
+                    )

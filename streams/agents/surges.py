@@ -1,0 +1,194 @@
+"""Surge and silence rules: per-bucket counts from the ClickHouse rollups, a detector per series.
+
+Why the rollups and not the classify agent's batches: the per-minute rollups are exact (the sink
+drops redelivered complaints before they are counted), they hold history to learn from when a rule
+is added, and they already count per channel, branch and line for the silence rule; a surge is
+judged per bucket anyway, so reading a closed bucket a few seconds late costs nothing that matters.
+
+Two steps, so that the detectors' state lives in a changelogged table written by an agent:
+
+1. the leader's timer (:func:`tick_volume_series`) reads every closed bucket after the rule's
+   cursor (kept in Redis), and sends one :class:`VolumeTick` per series and bucket, zeros included,
+   keyed by ``rule_id|value``;
+2. :func:`detect_volume_anomalies` feeds each tick to that series' detector (table
+   ``volume-detectors``) and raises an alert when it fires; the alert lifecycle merges repeats.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from functools import partial
+from typing import Any
+
+import faust
+
+from alerts import Alert, SilenceRule, SurgeRule
+from alerts.silence_detector import SilenceDetector, SilenceSignal
+from alerts.surge_detector import SurgeDetector, SurgeSignal
+from alerts.volume_rules import build_silence_alert, build_surge_alert
+from hotline.settings import get_settings
+from storage.alert_cursors import AlertCursors
+from storage.clickhouse.alert_volume_queries import first_minute, group_bucket_counts, tag_bucket_counts
+from streams.alert_context import alert_context
+from streams.alert_records import VolumeTick
+from streams.alert_topics import volume_ticks
+from streams.app import app
+from streams.decoding import decode_or_dead_letter
+from streams.worker_context import context
+
+__all__ = ["detect_volume_anomalies", "tick_volume_series", "volume_detectors"]
+
+log = logging.getLogger(__name__)
+_settings = get_settings()
+
+#: Ticks one timer round may send (a new rule's backfill is spread over several rounds).
+MAX_TICKS_PER_ROUND = 20_000
+#: A detector does not zero-fill a gap longer than this (a series gone for days starts over).
+MAX_GAP_S = 86_400
+#: Buckets that ended longer ago than this many bucket lengths, and at least STALE_MIN_S, when
+#: detected are learned, not alerted: a new rule learning from history must not page anyone about
+#: last week, while a worker catching up after a restart still alerts on the last minutes.
+STALE_BUCKETS = 3
+STALE_MIN_S = 900
+
+#: ``rule_id|value`` -> ``{"params": detector parameters, "bucket": last bucket start, "detector": state}``
+volume_detectors = app.Table("volume-detectors", default=dict, partitions=_settings.topic_partitions)
+
+VolumeRule = SurgeRule | SilenceRule
+
+
+@app.timer(_settings.volume_tick_s, on_leader=True)
+async def tick_volume_series() -> None:
+    """Send every closed bucket of every surge/silence rule's series to the detectors."""
+    if not (alert_context.ready.is_set() and context.ready.is_set()):
+        return
+    now = time.time()
+    rules = context.rules.rules
+    for rule in (*rules.enabled_of(SurgeRule), *rules.enabled_of(SilenceRule)):
+        try:
+            await _tick_rule(rule, now)
+        except Exception as exc:  # ClickHouse or Redis away: the cursor stays, the next round retries
+            log.warning("volume rule %s behind (will retry): %r", rule.id, exc)
+
+
+async def _tick_rule(rule: VolumeRule, now: float) -> None:
+    size = rule.bucket_seconds
+    cursors = AlertCursors(alert_context.redis, key_prefix=_settings.redis_key_prefix)
+    name = f"volume:{rule.id}:{size}"
+    last_closed = math.floor((now - _settings.volume_grace_s) / size) * size - size
+    cursor = await cursors.get(name)
+    if cursor is None:
+        first = await alert_context.clickhouse(first_minute)
+        if first is None:  # no history at all: start with the next bucket
+            await cursors.set(name, last_closed)
+            return
+        backfill_from = now - _settings.volume_backfill_days * 86_400
+        cursor = math.floor(max(first, backfill_from) / size) * size - size
+    start = cursor + size
+    if start > last_closed:
+        return
+    values, counts = await alert_context.clickhouse(
+        partial(_counts, rule, since=start, until=last_closed + size)
+    )
+    if not values:
+        await cursors.set(name, last_closed)
+        return
+    buckets = range(start, last_closed + size, size)[: max(1, MAX_TICKS_PER_ROUND // len(values))]
+    for bucket in buckets:
+        for value in values:
+            tick = VolumeTick(
+                rule_id=rule.id, value=value, bucket_start=bucket, count=counts.get((value, bucket), 0)
+            )
+            await volume_ticks.send(key=f"{rule.id}|{value}".encode(), value=tick.model_dump_json().encode())
+    await cursors.set(name, buckets[-1])
+    log.debug("volume rule %s: %d bucket(s) x %d series sent", rule.id, len(buckets), len(values))
+
+
+def _counts(
+    rule: VolumeRule, executor: Any, *, since: float, until: float
+) -> tuple[list[str], dict[tuple[str, int], int]]:
+    lookback = _settings.volume_lookback_days * 86_400
+    if isinstance(rule, SurgeRule):
+        tags = None if rule.tag == "*" else ([rule.tag] if rule.tag else list(rule.tags or ()))
+        return tag_bucket_counts(
+            executor,
+            dimension=rule.dimension,
+            tags=tags,
+            bucket_seconds=rule.bucket_seconds,
+            since=since,
+            until=until,
+            lookback_s=lookback,
+        )
+    values = getattr(rule.filters, rule.per) if rule.filters is not None else None
+    return group_bucket_counts(
+        executor,
+        field=rule.per,
+        values=values,
+        bucket_seconds=rule.bucket_seconds,
+        since=since,
+        until=until,
+        lookback_s=lookback,
+    )
+
+
+@app.agent(volume_ticks)
+async def detect_volume_anomalies(stream: faust.StreamT) -> None:
+    """Every tick: feed the series' detector; raise an alert when it fires on a recent bucket."""
+    await context.ready.wait()
+    await alert_context.ready.wait()
+    async for event in stream.events():
+        tick = await decode_or_dead_letter(event, VolumeTick)
+        if tick is None:
+            continue
+        rule = context.rules.rules.get(tick.rule_id)
+        if not isinstance(rule, SurgeRule | SilenceRule) or not rule.enabled:
+            continue
+        key = f"{tick.rule_id}|{tick.value}"
+        state: dict[str, Any] = volume_detectors[key]
+        detector: SurgeDetector | SilenceDetector = rule.detector()
+        params = detector.to_dict()["params"]
+        if state.get("params") == params and state.get("bucket") is not None:
+            if tick.bucket_start <= state["bucket"]:
+                continue  # redelivered
+            detector = type(detector).from_dict(state["detector"])
+            gap_from = max(state["bucket"] + rule.bucket_seconds, tick.bucket_start - MAX_GAP_S)
+            for bucket in range(gap_from, tick.bucket_start, rule.bucket_seconds):
+                detector.update(bucket, 0)
+        signal = detector.update(tick.bucket_start, tick.count)
+        volume_detectors[key] = {
+            "params": params,
+            "bucket": tick.bucket_start,
+            "detector": detector.to_dict(),
+        }
+        if signal is None:
+            continue
+        now = time.time()
+        stale_after = max(rule.bucket_seconds * STALE_BUCKETS, STALE_MIN_S) + _settings.volume_grace_s
+        if tick.bucket_start + rule.bucket_seconds + stale_after < now:
+            log.info(
+                "%s fired on past bucket %d of %s (learning history): not alerted",
+                rule.id,
+                tick.bucket_start,
+                tick.value,
+            )
+            continue
+        await _raise(rule, tick, signal, now)
+
+
+async def _raise(rule: VolumeRule, tick: VolumeTick, signal: SurgeSignal | SilenceSignal, now: float) -> None:
+    alert: Alert
+    if isinstance(rule, SurgeRule) and isinstance(signal, SurgeSignal):
+        alert = build_surge_alert(
+            rule, tag=tick.value, bucket_start=tick.bucket_start, signal=signal, fired_at=now
+        )
+    elif isinstance(rule, SilenceRule) and isinstance(signal, SilenceSignal):
+        alert = build_silence_alert(
+            rule, value=tick.value, bucket_start=tick.bucket_start, signal=signal, fired_at=now
+        )
+    else:
+        return
+    outcome = await alert_context.store.raise_alert(alert, cooldown_seconds=rule.cooldown_seconds)
+    if outcome.event == "fired":
+        log.warning("ALERT %s [%s] %s: %s", alert.alert_id, alert.severity, alert.rule_id, alert.reason)

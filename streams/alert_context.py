@@ -1,0 +1,92 @@
+"""What a worker's alert agents share: the alert store (lifecycle + stream) and the published rules.
+
+A service next to :mod:`streams.worker_context` (which owns the complaint sink, the model and the
+rules file); this one keeps the rules in step with ``PUT /api/v1/rules`` and gives every alert
+agent one :class:`~storage.alert_states.AlertStore`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import redis.asyncio as aioredis
+from mode import Service
+
+from hotline.settings import Settings, get_settings
+from storage.alert_rules_store import RulesStore
+from storage.alert_states import AlertStore
+from storage.clickhouse import ClickHouseExecutor, DriverExecutor
+from streams.alert_webhooks import WebhookDispatcher
+from streams.app import app
+from streams.worker_context import context
+
+__all__ = ["AlertContext", "alert_context"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class AlertContext(Service):
+    """Redis clients and stores of the alert agents of one worker process."""
+
+    def __init__(self, settings: Settings, **kwargs: object) -> None:
+        self.settings = settings
+        self.ready = asyncio.Event()
+        # One thread (and one connection) for the alert agents' ClickHouse work: the driver's
+        # client is not thread-safe, and these queries are small.
+        self._clickhouse_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts-clickhouse")
+        self._clickhouse: ClickHouseExecutor | None = None
+        super().__init__(**kwargs)
+
+    async def on_start(self) -> None:
+        s = self.settings
+        self.redis = aioredis.Redis.from_url(s.redis_url)
+        self.store = AlertStore(
+            self.redis,
+            key_prefix=s.redis_key_prefix,
+            maxlen=s.alert_stream_maxlen,
+            ttl_s=s.alert_dedup_ttl_s,
+            escalate_after_s=s.alert_escalate_after_s,
+            escalate_min_severity=s.alert_escalate_min_severity,
+        )
+        self.rules_store = RulesStore(self.redis, key_prefix=s.redis_key_prefix)
+        # Webhook loops run on the leader only (started by its timer) and stop if it loses that role.
+        self.webhooks = WebhookDispatcher(
+            self.store.stream,
+            backoff_s=s.webhook_backoff_s,
+            backoff_cap_s=s.webhook_backoff_cap_s,
+            keep_going=app.is_leader,
+        )
+        self.ready.set()
+
+    async def on_stop(self) -> None:
+        await self.webhooks.close()
+        await self.redis.aclose()
+        self._clickhouse_thread.shutdown(wait=False, cancel_futures=True)
+
+    async def clickhouse(self, work: Callable[[ClickHouseExecutor], T]) -> T:
+        """Run ``work(executor)`` on the alert agents' ClickHouse thread."""
+
+        def call() -> T:
+            if self._clickhouse is None:
+                self._clickhouse = DriverExecutor.from_url(self.settings.clickhouse_url)
+            return work(self._clickhouse)
+
+        return await asyncio.get_running_loop().run_in_executor(self._clickhouse_thread, call)
+
+    @Service.timer(get_settings().rules_reload_s, exec_first=True)
+    async def _sync_published_rules(self) -> None:
+        if not context.ready.is_set():  # the rules file is loaded when the worker context starts
+            return
+        try:
+            context.rules.apply_published(await self.rules_store.get())
+        except Exception as exc:  # Redis away: the rules in force stay; the next tick tries again
+            log.warning("cannot read published rules: %r", exc)
+
+
+alert_context = app.service(AlertContext(get_settings()))
