@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        path_limits={"/api/v1/calls": settings.asr_max_upload_bytes},  # enforced by the upload route
+        path_limits={"/api/v1/calls": settings.asr_max_upload_bytes},  # recorded calls
     )
     if settings.cors_origins:  # closed unless origins are configured
         app.add_middleware(

@@ -17,8 +17,8 @@ class _TooLarge(HTTPException):
 class BodySizeLimit:
     """ASGI middleware: 413 for a declared or streamed body larger than ``max_bytes``.
 
-    ``path_limits`` gives single paths a limit of their own (e.g. recorded-call uploads, which are
-    larger than any JSON body); their routes must enforce it themselves.
+    ``path_limits`` gives single paths a limit of their own (recorded-call uploads are larger than
+    any JSON body).
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, path_limits: Mapping[str, int] | None = None) -> None:
@@ -27,12 +27,13 @@ class BodySizeLimit:
         self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in self.path_limits:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._reject(send, max_bytes)
             return
         seen = 0
         started = False
@@ -42,8 +43,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge(413, f"request body larger than {self.max_bytes} bytes")
+                if seen > max_bytes:
+                    raise _TooLarge(413, f"request body larger than {max_bytes} bytes")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -55,10 +56,10 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(send, max_bytes)
 
-    async def _reject(self, send: Send) -> None:
-        body = f'{{"message":"request body larger than {self.max_bytes} bytes"}}'.encode()
+    async def _reject(self, send: Send, max_bytes: int) -> None:
+        body = f'{{"message":"request body larger than {max_bytes} bytes"}}'.encode()
         await send(
             {
                 "type": "http.response.start",

@@ -359,7 +359,7 @@ def bench_asr(
     streams: Annotated[int, typer.Option(min=1, help="Most concurrent live calls to try.")] = 8,
     seconds: Annotated[float, typer.Option(min=2.0, help="Seconds of audio per call.")] = 30.0,
     start: Annotated[int, typer.Option(min=1, help="Fewest concurrent calls to try.")] = 1,
-    step: Annotated[int, typer.Option(min=1, help="Calls added per level.")] = 1,
+    step: Annotated[int, typer.Option(min=1, help="Calls fewer per level.")] = 1,
     stagger: Annotated[float, typer.Option(min=0.0, help="Seconds between the starts of two calls.")] = 1.0,
     warmup: Annotated[bool, typer.Option(help="Warm the worker up with unmeasured calls first.")] = True,
     worker_pid: Annotated[int | None, typer.Option(help="Worker to measure (default: found).")] = None,

@@ -33,6 +33,7 @@ from fastapi import (
     WebSocketDisconnect,
     status,
 )
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerts import AlertViewer, Severity, TransitionError, acknowledge, resolve
@@ -73,6 +74,8 @@ ALERT_ID = r"^[0-9a-f]{16}$"
 DEFAULT_LIST_HOURS = 24
 #: ClickHouse connections the alert list may hold.
 CLICKHOUSE_POOL_SIZE = 2
+#: Times the alert store can hold (ClickHouse DateTime).
+_EARLIEST, _LATEST = 0.0, 4_102_444_800.0
 
 Role = Literal["monitoring", "regulator_desk", "oncall"]
 
@@ -178,6 +181,11 @@ async def get_alerts(
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
 ) -> AlertList:
     """Alerts as they stand now (from ClickHouse, about a second behind the live feed), newest first."""
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and not _EARLIEST <= moment.timestamp() <= _LATEST:
+            raise RequestValidationError(
+                [{"loc": ["query", name], "type": "value_error", "msg": "must be between 1970 and 2100"}]
+            )
     start = since.timestamp() if since else time.time() - DEFAULT_LIST_HOURS * 3600
     try:
         alerts = await asyncio.to_thread(

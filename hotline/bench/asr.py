@@ -1,12 +1,15 @@
 """``hotline bench asr``: concurrent live calls at real-time pace through ``/ws/calls`` of a running stack.
 
-For N = 1, 2, ... up to ``--streams``, N vosk-server style clients each stream ``--seconds`` of
-Korean speech (espeak-ng + sox, 8 kHz) in 0.2 s frames at the pace of a real call; call i starts
+For N = ``--streams``, then one call fewer each time, N vosk-server style clients each stream
+``--seconds`` of Korean speech (espeak-ng + sox, 8 kHz) in 0.2 s frames at the pace of a real
+call; call i starts
 ``--stagger`` seconds after call i-1 (calls arrive one by one, not in the same instant), and the
 frames of different calls are spread within the frame period. A frame's lag is the time from the
 moment its audio existed (the scheduled send time) to the arrival of its reply; the result is the
 largest N whose p95 lag stays under 1 s, with the worker's CPU time per second of audio and its
-memory (RSS). The sweep stops after the first level that misses the target.
+memory (RSS). The sweep stops at the first level that meets the target. Each level records the
+machine's 1-minute load average before and after it: on a shared machine, others' load is the
+first thing to check when a level misses.
 
 A worker keeps finished calls' recognizers warm for the next calls (see ``asr.recognizer_pool``);
 a fresh recognizer costs about twice the CPU in its first seconds. So that every level measures
@@ -166,6 +169,7 @@ async def _level(
         url = f"ws://{settings.api_host}:{settings.api_port}/ws/calls/bench-{run}-{n}-{i}?token={token}"
         calls.append(_one_call(url, frames, 0.5 + i * stagger_s + (i % 5) * FRAME_S / 5, streams[i]))
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     await asyncio.gather(*calls)
     wall = time.monotonic() - started
     sampler.cancel()
@@ -192,6 +196,7 @@ async def _level(
         "cpu_s_per_audio_s": cpu,
         "rss_mb": {role: round(value, 1) for role, value in rss.items()},
         "wall_s": round(wall, 1),
+        "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "errors": errors[:3],
         "ok": not errors and bool(lags) and p95 < LAG_TARGET_S,
     }
@@ -209,7 +214,9 @@ async def run_asr_bench(
     worker_pid: int | None = None,
     api_pid: int | None = None,
 ) -> dict[str, Any]:
-    """Sweep N = start, start + step, ... streams; stop after the first level over the lag target."""
+    """Try N = streams, streams - step, ... down to ``start``; the first N that meets the lag target
+    is the answer (going down, the sweep is short when the capacity is high, and a shared machine's
+    load has less time to change under it)."""
     pids = {
         "worker": worker_pid or find_process("worker", settings),
         "api": api_pid or find_process("api", settings),
@@ -225,7 +232,7 @@ async def run_asr_bench(
         warmup = await _level(settings, f"{run}w", streams, pcm, WARMUP_S, stagger_s, pids)
         log.info("warm-up with %d cold call(s): p95 lag %.3f s", streams, warmup["lag_p95_s"])
     levels = []
-    for n in range(start, streams + 1, step):
+    for n in range(streams, start - 1, -step):
         result = await _level(settings, run, n, pcm, seconds, stagger_s, pids)
         log.info(
             "%d stream(s): p95 lag %.3f s, worker %s CPU-s per audio-s",
@@ -234,10 +241,10 @@ async def run_asr_bench(
             result["cpu_s_per_audio_s"].get("worker"),
         )
         levels.append(result)
-        if not result["ok"]:
+        if result["ok"]:
             break
     passing = [lv for lv in levels if lv["ok"]]
-    best = passing[-1] if passing else None
+    best = passing[0] if passing else None
     worker_cpu = [lv["cpu_s_per_audio_s"]["worker"] for lv in levels if "worker" in lv["cpu_s_per_audio_s"]]
     return {
         "benchmark": "asr",

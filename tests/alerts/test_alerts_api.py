@@ -224,6 +224,8 @@ async def test_list_filters_by_role_and_severity(pipeline: Pipeline, store: Aler
         assert await rule_ids(role="oncall") == {f"{p}-crit"}
         assert await rule_ids(min_severity="warning") == {f"{p}-reg", f"{p}-crit"}
         assert (await http.get("/api/v1/alerts", params={"role": "ceo"})).status_code == 422
+        far = await http.get("/api/v1/alerts", params={"since": "9999-01-01T00:00:00Z"})
+        assert far.status_code == 422 and far.json()["message"].startswith("query.since:")
 
 
 async def test_unacknowledged_critical_alert_escalates_to_oncall(pipeline: Pipeline) -> None:

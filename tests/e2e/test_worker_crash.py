@@ -141,7 +141,7 @@ def test_kill_9_mid_stream_loses_and_repeats_nothing(stack: Stack, tmp_path) -> 
         sender.join(60)
         assert not sender.is_alive()
 
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # generous: a loaded CI machine restarts workers slowly
         while count_complaints(executor, ids) < N:
             assert time.monotonic() < deadline, (
                 f"only {count_complaints(executor, ids)} of {N} rows after restart"
