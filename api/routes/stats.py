@@ -82,12 +82,20 @@ async def run_query(pool: ExecutorPool, fn: Callable[..., R], **kwargs: Any) -> 
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "ClickHouse is unavailable") from exc
 
 
+#: ClickHouse's DateTime covers 1970..2105; ranges outside what it can store are refused (422).
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def time_range(
     since: datetime | None, until: datetime | None, default: timedelta
 ) -> tuple[datetime, datetime]:
     """``[since, until)`` with defaults (until: now; since: ``default`` before until); 422 if empty."""
     end = _aware(until) if until else datetime.now(UTC)
     start = _aware(since) if since else end - default
+    for name, moment in (("since", start), ("until", end)):
+        if not EARLIEST <= moment <= LATEST:
+            raise invalid_query(name, f"`{name}` must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
     if end <= start:
         raise invalid_query("until", "`until` must be after `since`")
     return start, end

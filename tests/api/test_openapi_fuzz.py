@@ -46,6 +46,16 @@ def fuzz_api(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    # A published model, so /readyz can answer 200 (it answers 503 while a dependency is missing).
+    boot = subprocess.run(
+        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", env["HOTLINE_BOOTSTRAP_DATA"]],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert boot.returncode == 0, boot.stderr
     try:
         deadline = time.monotonic() + 60
         while True:
