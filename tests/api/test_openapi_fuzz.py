@@ -96,8 +96,8 @@ def test_no_input_makes_a_server_error_or_breaks_the_schema(
             "30",
             "--seed",
             "7",
-            "--workers",
-            "2",
+            "--workers",  # one: two threads hit a CPython AST race in the generator (SystemError)
+            "1",
             "--report-dir",
             str(tmp_path),
         ],
