@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HOTLINE_STATE_DIR=/var/lib/hotline \
-    HOTLINE_RULES_PATH=/etc/hotline/rules.yaml
+    HOTLINE_RULES_PATH=/etc/hotline/rules.yaml \
+    HOTLINE_TAXONOMY_PATH=/etc/hotline/taxonomy.yaml
 
 # A fixed uid/gid, so volumes and host files can be granted to it.
 RUN groupadd --system --gid 10001 hotline \
@@ -31,8 +32,9 @@ RUN pip install ".[asr]" \
  && cp -r config/. /etc/hotline/ \
  && cd / && rm -rf /src
 
-# The installed package cannot find the repository's config/ dir: rules come from /etc/hotline
-# (HOTLINE_RULES_PATH above; mount a file over it to change rules without a rebuild).
+# The installed package cannot find the repository's config/ dir: rules and the taxonomy come from
+# /etc/hotline (HOTLINE_RULES_PATH, HOTLINE_TAXONOMY_PATH above; mount a file over one to change it
+# without a rebuild).
 USER hotline
 WORKDIR /var/lib/hotline
 EXPOSE 8080

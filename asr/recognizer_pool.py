@@ -48,7 +48,7 @@ class RecognizerPool:
         Audio after which a recognizer is retired instead of kept.
     """
 
-    def __init__(self, model: Any, *, max_idle: int, max_lifetime_s: float = 3600.0) -> None:
+    def __init__(self, model: Any, *, max_idle: int, max_lifetime_s: float = 1800.0) -> None:
         if max_idle < 0 or max_lifetime_s <= 0:
             raise ValueError("max_idle must be >= 0 and max_lifetime_s > 0")
         self.model = model
