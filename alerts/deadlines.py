@@ -88,6 +88,32 @@ class DeadlineRule(RuleBase):
         }
         return {clock: limit for clock, limit in limits.items() if limit is not None}
 
+    def scaled(self, factor: float) -> DeadlineRule:
+        """This rule on a clock ``factor`` times faster (a demo's): each limit divided by it, whole
+        seconds, at least one. Extensions keep their day counts (an ``extended`` event names them).
+
+        Examples
+        --------
+        >>> rule = DeadlineRule(id="sla", kind="deadline", title="SLA", severity="warning", decision="15d")
+        >>> rule.scaled(60).limits()
+        {'first_response': 60, 'resolution': 2880, 'decision': 21600}
+        >>> rule.scaled(1) is rule
+        True
+        """
+        if factor == 1:
+            return self
+
+        def cut(limit: int | None) -> int | None:
+            return None if limit is None else max(1, round(limit / factor))
+
+        return self.model_copy(
+            update={
+                "first_response": cut(self.first_response),
+                "resolution": cut(self.resolution),
+                "decision": cut(self.decision),
+            }
+        )
+
     def matches(self, ticket: Ticket) -> bool:
         """Whether the rule covers ``ticket`` (by what its ``received`` event said)."""
         f = self.filters

@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.routes import (
     alerts,
     calls,
+    calls_live_feed,
     calls_ws,
     complaints,
     dashboard,
@@ -24,6 +25,7 @@ from api.routes import (
     labels,
     models,
     rules,
+    session,
     stats,
     ticket_events,
 )
@@ -38,6 +40,9 @@ __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
+#: Longest wait for a connection to Redis (the default is none: a partition would hang requests).
+REDIS_CONNECT_TIMEOUT_S = 3.0
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API for ``settings`` (default: from the environment)."""
@@ -48,7 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.redis = aioredis.Redis.from_url(settings.redis_url)
+        # A bounded connect: an unreachable Redis fails a request (503) instead of hanging it.
+        app.state.redis = aioredis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S
+        )
         app.state.tokens = TokenResolver(
             ApiTokenStore(app.state.redis, key_prefix=settings.redis_key_prefix),
             admin_token=settings.api_token,
@@ -90,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_websocket_log_filter()  # websocket URLs carry the token and caller references
     for module in (
         health,
+        session,
         complaints,
         ticket_events,
         labels,
@@ -99,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         exports,
         calls,
+        calls_live_feed,
         calls_ws,
         dashboard,
     ):

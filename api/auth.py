@@ -1,7 +1,8 @@
 """Token checks for HTTP and websockets (browsers cannot set websocket headers: ``?token=``).
 
-Every route but ``/healthz`` depends on one of these. ``TokenRequired`` admits any valid token;
-``require_roles(...)`` admits only the roles named (admin always).
+Every route but ``/healthz`` depends on one of these: ``require(permission)`` admits the roles the
+matrix in :mod:`api.roles` gives that permission (admin always), 403 naming the role and what it
+lacks otherwise. ``TokenRequired`` admits any valid token (only for what every role may do).
 """
 
 from __future__ import annotations
@@ -13,10 +14,18 @@ from fastapi import Depends, HTTPException, Query, WebSocket, WebSocketException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
-from api.roles import Principal, Role
+from api.roles import ACCESS, Permission, Principal
 from api.token_resolver import TokenResolver
 
-__all__ = ["CurrentPrincipal", "TokenRequired", "require_roles", "require_token", "require_ws_token"]
+__all__ = [
+    "CurrentPrincipal",
+    "TokenRequired",
+    "forbidden",
+    "lacks_message",
+    "require",
+    "require_token",
+    "require_ws_token",
+]
 
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>`")
 
@@ -61,16 +70,30 @@ async def require_ws_token(
     return principal
 
 
-def require_roles(*roles: Role, websocket: bool = False) -> Callable[..., Awaitable[Principal]]:
-    """A dependency admitting only ``roles`` (and admin): 403 naming the role otherwise."""
-    allowed = {*roles, "admin"}
+def lacks_message(principal: Principal, permission: Permission) -> str:
+    """Why ``principal`` is refused ``permission``: its role, what it lacks, who has it."""
+    what, roles = ACCESS[permission]
+    holders = ", ".join(sorted({*roles, "admin"}))
+    return (
+        f"role {principal.role!r} lacks the {permission!r} permission ({what}); roles that have it: {holders}"
+    )
+
+
+def forbidden(message: str) -> HTTPException:
+    """A 403 with ``message`` (which names the role and what it may not see)."""
+    return HTTPException(status.HTTP_403_FORBIDDEN, message)
+
+
+def require(permission: Permission, *, websocket: bool = False) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting the roles that hold ``permission``: 403 (websocket: close 1008)
+    with a message naming the role and what it lacks otherwise."""
 
     def _check(principal: Principal) -> Principal:
-        if principal.role not in allowed:
-            message = f"role {principal.role!r} may not do this; needs one of {sorted(allowed)}"
+        if not principal.may(permission):
+            message = lacks_message(principal, permission)
             if websocket:
                 raise WebSocketException(status.WS_1008_POLICY_VIOLATION, message)
-            raise HTTPException(status.HTTP_403_FORBIDDEN, message)
+            raise forbidden(message)
         return principal
 
     if websocket:

@@ -1,7 +1,9 @@
 """Turn a presented token into a Principal: the configured admin token, or a stored role token.
 
 Lookups are cached briefly per API process so ingest at thousands of requests a second does not
-ask Redis each time; a revoked token therefore stops working within ``CACHE_S`` seconds.
+ask Redis each time; a revoked token therefore stops working within ``CACHE_S`` seconds. While Redis
+is unreachable a token this process has seen keeps its last answer (revoking needs Redis anyway), so
+a Redis restart does not lock out the systems that ingest.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import hmac
 import time
 
 from pydantic import SecretStr
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.roles import Principal
 from storage.api_tokens import ApiTokenStore
@@ -36,7 +40,12 @@ class TokenResolver:
         cached = self._cache.get(presented)
         if cached is not None and now - cached[0] < CACHE_S:
             return cached[1]
-        stored = await self.store.lookup(presented)
+        try:
+            stored = await self.store.lookup(presented)
+        except (RedisConnectionError, RedisTimeoutError):
+            if cached is not None:
+                return cached[1]
+            raise  # a 503 (api.errors): this token was never seen here
         principal = Principal(stored.name, stored.role, stored.token_id) if stored else None  # type: ignore[arg-type]
         if len(self._cache) >= CACHE_MAX:
             self._cache.clear()

@@ -97,8 +97,23 @@ def services_status() -> None:
 
 # -- processes ------------------------------------------------------------------------------------
 @app.command()
-def worker() -> None:
+def worker(
+    agents: Annotated[
+        str | None,
+        typer.Option(help="all | tagging | alerts (default HOTLINE_WORKER_AGENTS, i.e. all)."),
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Port of this worker's /metrics (default HOTLINE_WORKER_METRICS_PORT).")
+    ] = None,
+) -> None:
     """Run one stream worker (Faust) against the configured broker."""
+    # The Faust app (its consumer group) is built from the settings at import: set them first.
+    if agents is not None:
+        if agents not in ("all", "tagging", "alerts"):
+            raise _fail(f"--agents must be all, tagging or alerts, not {agents!r}")
+        os.environ["HOTLINE_WORKER_AGENTS"] = agents
+    if metrics_port is not None:
+        os.environ["HOTLINE_WORKER_METRICS_PORT"] = str(metrics_port)
     _settings()
     from streams.worker_main import run_worker
 
@@ -153,20 +168,42 @@ def simulate(
     seconds: Annotated[
         float | None, typer.Option(help="Stop after this long (default: until Ctrl-C).")
     ] = None,
+    ticket_share: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of complaints not forwarded by the regulator that get ticket events too"
+            " (forwarded ones always do).",
+        ),
+    ] = 0.0,
 ) -> None:
-    """Send realistic complaint traffic to the API, with a surge of one topic every few minutes."""
+    """Send realistic complaint traffic to the API, with a surge of one topic every few minutes, and
+    handle complaints (ticket events with realistic delays, on the HOTLINE_DEADLINE_TIME_SCALE clock)."""
     from hotline.simulator import run_simulator
 
     _setup_logging()
     settings = _settings()
-    asyncio.run(run_simulator(settings, data=data or settings.bootstrap_data, rate=rate, seconds=seconds))
+    asyncio.run(
+        run_simulator(
+            settings,
+            data=data or settings.bootstrap_data,
+            rate=rate,
+            seconds=seconds,
+            ticket_share=ticket_share,
+        )
+    )
 
 
 @app.command()
 def watch(
     role: Annotated[
-        str, typer.Option(help="monitoring (all), regulator_desk, or oncall (critical and escalations).")
-    ] = "oncall",
+        str | None,
+        typer.Option(
+            help="Narrow to monitoring (all), regulator_desk, or oncall (critical and escalations);"
+            " default: what the token's role sees (HOTLINE_API_TOKEN)."
+        ),
+    ] = None,
     min_severity: Annotated[
         str, typer.Option(help="Least severity shown: info, warning, critical.")
     ] = "info",
@@ -181,22 +218,25 @@ def watch(
     import contextlib
     import getpass
 
-    from hotline.watch import run_watch
+    from hotline.watch import FeedRefused, run_watch
 
-    if role not in ("monitoring", "regulator_desk", "oncall"):
+    if role not in (None, "monitoring", "regulator_desk", "oncall"):
         raise _fail("--role must be monitoring, regulator_desk or oncall")
     if min_severity not in ("info", "warning", "critical"):
         raise _fail("--min-severity must be info, warning or critical")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
-            run_watch(
-                _settings(),
-                role=role,
-                min_severity=min_severity,
-                who=who or getpass.getuser(),
-                last_id=last_id,
+        try:
+            asyncio.run(
+                run_watch(
+                    _settings(),
+                    role=role,
+                    min_severity=min_severity,
+                    who=who or getpass.getuser(),
+                    last_id=last_id,
+                )
             )
-        )
+        except FeedRefused as exc:
+            raise _fail(f"the server refused the feed: {exc}") from None
 
 
 # -- models ---------------------------------------------------------------------------------------
@@ -456,6 +496,30 @@ def bench_alerts(
 
     _setup_logging()
     result = asyncio.run(run_alerts_bench(_settings(), rate=rate, seconds=seconds, keep=keep))
+    typer.echo(orjson.dumps(result).decode())
+
+
+@bench_app.command("soak")
+def bench_soak(
+    rate: Annotated[float, typer.Option(min=0.1, help="Complaints per second, held steady.")] = 500.0,
+    minutes: Annotated[float, typer.Option(min=0.1, help="How long to hold the rate.")] = 30.0,
+    interval_s: Annotated[
+        float, typer.Option("--interval-s", min=1.0, help="Seconds per recorded interval.")
+    ] = 60.0,
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="Complaints per ingest request.")] = 10,
+) -> None:
+    """Hold RATE complaints/s for MINUTES (running stack): throughput, latency and RSS of each process."""
+    import orjson
+
+    from hotline.bench.soak import run_soak_bench
+
+    _setup_logging()
+    try:
+        result = asyncio.run(
+            run_soak_bench(_settings(), rate=rate, minutes=minutes, interval_s=interval_s, batch=batch)
+        )
+    except RuntimeError as exc:
+        raise _fail(str(exc)) from exc
     typer.echo(orjson.dumps(result).decode())
 
 

@@ -1,4 +1,5 @@
-"""``hotline up``: the local stack, one worker, the API and (with --demo) a model and a simulator."""
+"""``hotline up``: the local stack, two workers (tagging, alerts), the API and (with --demo) a model
+and a simulator."""
 
 from __future__ import annotations
 
@@ -17,10 +18,30 @@ __all__ = ["run_up"]
 
 log = logging.getLogger(__name__)
 
+#: The demo's deadline clock (``HOTLINE_DEADLINE_TIME_SCALE``, unless set): 60 min of response
+#: target pass in one minute, so the simulated handling meets, warns about and breaches deadlines
+#: while people watch.
+DEMO_DEADLINE_TIME_SCALE = 60
+
 
 def _hotline(*args: str) -> list[str]:
     """Argv running a ``hotline`` subcommand with this interpreter (works without the venv on PATH)."""
     return [sys.executable, "-m", "hotline.cli", *args]
+
+
+def _worker_metrics_ports(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--metrics-port`` of the tagging and the alerts worker: the configured port and the next."""
+    port = settings.worker_metrics_port
+    if port == 0:
+        return (), ()
+    return ("--metrics-port", str(port)), ("--metrics-port", str(port + 1))
+
+
+def _metrics_urls(settings: Settings) -> str:
+    port, host = settings.worker_metrics_port, settings.worker_metrics_host
+    if port == 0:
+        return ""
+    return f", workers http://{host}:{port}/metrics and http://{host}:{port + 1}/metrics"
 
 
 def run_up(settings: Settings, *, demo: bool, data: Path | None, rate: float) -> int:
@@ -37,7 +58,16 @@ def run_up(settings: Settings, *, demo: bool, data: Path | None, rate: float) ->
         elif not asyncio.run(registry_has_model(settings)):
             log.warning("no model in the registry: complaints stay untagged until `hotline models bootstrap`")
         env = dict(os.environ)
-        children = [ChildSpec("worker", _hotline("worker"), env), ChildSpec("api", _hotline("api"), env)]
+        if demo:
+            env.setdefault("HOTLINE_DEADLINE_TIME_SCALE", str(DEMO_DEADLINE_TIME_SCALE))
+        # Two workers: tagging (and everything else) in the app's consumer group, and the
+        # per-complaint alerts in their own, so alerts never wait behind tagging.
+        metrics_ports = _worker_metrics_ports(settings)
+        children = [
+            ChildSpec("worker", _hotline("worker", "--agents", "tagging", *metrics_ports[0]), env),
+            ChildSpec("alerts", _hotline("worker", "--agents", "alerts", *metrics_ports[1]), env),
+            ChildSpec("api", _hotline("api"), env),
+        ]
         if demo:
             sim_args = ["simulate", "--rate", str(rate)] + (["--data", str(data)] if data else [])
             children.append(ChildSpec("simulator", _hotline(*sim_args), env, after_ready=True))
@@ -47,6 +77,7 @@ def run_up(settings: Settings, *, demo: bool, data: Path | None, rate: float) ->
                 f"\n[up] Hotline Monitor is running: {settings.api_url}\n"
                 f"[up] dashboard {settings.api_url}/  API docs {settings.api_url}/docs\n"
                 f"[up] API token: HOTLINE_API_TOKEN in {settings.state_dir / 'secrets.env'}\n"
+                f"[up] metrics (same token): {settings.api_url}/metrics{_metrics_urls(settings)}\n"
                 "[up] Ctrl-C stops everything.\n",
                 flush=True,
             )

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for alert fan-out and models.")
     redis_key_prefix: str = Field("hotline", description="Prefix of every Redis key.")
     alert_stream_maxlen: int = Field(100_000, ge=1000, description="Alerts kept in the Redis stream.")
+    alert_store_retry_s: float = Field(
+        3600.0,
+        ge=0,
+        description="How long a worker retries storing an alert while Redis is unreachable (0 = not at all).",
+    )
+    alert_store_backoff_max_s: float = Field(
+        5.0, gt=0, description="Longest wait between those retries (backoff doubles up to it)."
+    )
 
     # -- clickhouse ----------------------------------------------------------------------------------
     clickhouse_url: str = Field(
@@ -54,6 +62,10 @@ class Settings(BaseSettings):
     sink_batch_rows: int = Field(1000, ge=1, description="Rows per ClickHouse insert.")
     sink_flush_s: float = Field(1.0, gt=0, description="Longest wait before a partial batch is inserted.")
     sink_max_buffer_rows: int = Field(100_000, ge=1, description="Buffered rows before backpressure.")
+    sink_retry_initial_s: float = Field(
+        0.2, gt=0, description="First wait before retrying a failed ClickHouse insert (doubles, jittered)."
+    )
+    sink_retry_max_s: float = Field(10.0, gt=0, description="Longest wait between ClickHouse insert retries.")
 
     # -- api -----------------------------------------------------------------------------------------
     api_host: str = Field("127.0.0.1", description="Interface the API binds to.")
@@ -85,6 +97,20 @@ class Settings(BaseSettings):
     # -- stream processing ---------------------------------------------------------------------------
     classify_batch_size: int = Field(500, ge=1, description="Largest micro-batch the classify agent takes.")
     classify_batch_s: float = Field(0.05, gt=0, description="Longest wait to fill a micro-batch.")
+    worker_agents: Literal["all", "tagging", "alerts"] = Field(
+        "all",
+        description=(
+            "Agents a worker runs: `alerts` = the per-complaint alerts that need no tags (own consumer"
+            " group), `tagging` = all the others, `all` = both (`hotline up` starts one of each)."
+        ),
+    )
+    worker_blas_threads: int = Field(
+        1, ge=1, description="BLAS threads per worker (micro-batches are small: more threads only spin)."
+    )
+    worker_metrics_host: str = Field("127.0.0.1", description="Interface a worker serves /metrics on.")
+    worker_metrics_port: int = Field(
+        9464, ge=0, le=65535, description="Port of a worker's /metrics (token required; 0 = off)."
+    )
     rules_path: Path = Field(PROJECT_ROOT / "config" / "rules.yaml", description="Alert rules file.")
     rules_reload_s: float = Field(5.0, gt=0, description="How often workers re-read the rules.")
     window_retention_s: int = Field(2 * 3600, ge=60, description="How long window counts are kept.")
@@ -106,6 +132,15 @@ class Settings(BaseSettings):
     )
     deadline_check_s: float = Field(
         1.0, gt=0, description="How often the leader looks for deadline warnings and breaches that are due."
+    )
+    deadline_time_scale: float = Field(
+        1.0,
+        ge=1.0,
+        le=86_400,
+        description=(
+            "Demo only: deadlines run this many times faster (rule limits and compliance targets are"
+            " divided by it; `hotline up --demo` uses 60: 60 min becomes 1 min). 1 in production."
+        ),
     )
     webhook_backoff_s: float = Field(
         1.0, gt=0, description="First wait before retrying a failed webhook (doubles)."

@@ -1,7 +1,9 @@
 """Simulated complaint traffic for the demo: every channel, a daily shape, and a surge now and then.
 
 Texts come from a labelled CSV (by default BANKING77); during a surge one category's texts arrive
-several times faster, which is what the threshold and surge rules are there to catch.
+several times faster, which is what the threshold and surge rules are there to catch. Every
+regulator-forwarded complaint (and ``ticket_share`` of the others) is then handled: its ticket
+events come in with realistic delays (:mod:`hotline.ticket_simulation`), driving the deadlines.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import httpx
 
 from hotline.settings import Settings
+from hotline.ticket_simulation import HandlingModel, TicketEventSender
 
 __all__ = ["TrafficModel", "run_simulator"]
 
@@ -52,11 +55,20 @@ class TrafficModel:
     day_start: float = 0.35
     surge_factor: float = 6.0
     regulator_share: float = 0.002
+    #: Share of the complaints not forwarded by the regulator that are handled (ticket events) too.
+    #: Their deadlines are measured only where a deadline rule covers them (in the shipped rules the
+    #: service deadlines are off), so by default only the regulator-forwarded ones are handled.
+    ticket_share: float = 0.0
+    channel_weights: dict[str, float] = field(default_factory=lambda: dict(CHANNEL_WEIGHTS))
+    branches: tuple[str, ...] = BRANCHES
+    lines: tuple[str, ...] = LINES
     seed: int = 7
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        # Handling draws apart, so the traffic itself is the same whatever is handled.
+        self.handling_rng = random.Random(self.seed + 1)
         self.categories = sorted(self.texts_by_category)
 
     def base_rate(self, t: float) -> float:
@@ -80,22 +92,27 @@ class TrafficModel:
         # During a surge the arrival rate is surge_factor times higher, and the extra is all one category.
         extra = bool(surge) and self.rng.random() < 1.0 - 1.0 / self.surge_factor
         category = surge if extra and surge else self.rng.choice(self.categories)
-        channel = self.rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
+        weights = self.channel_weights
+        channel = self.rng.choices(list(weights), weights=list(weights.values()))[0]
         if extra and channel == "regulator":
             channel = "phone"  # a surge is customers calling in; the regulator's rate stays as it was
         regulator = channel == "regulator" or (not extra and self.rng.random() < self.regulator_share)
         body: dict[str, Any] = {
             "text": self.rng.choice(self.texts_by_category[category]),
             "channel": channel,
-            "branch": self.rng.choice(BRANCHES),
+            "branch": self.rng.choice(self.branches),
             "regulator_forwarded": regulator,
             "customer_ref": f"CUST{self.rng.randrange(10**8):08d}",
         }
         if channel == "phone":
-            body["line"] = self.rng.choice(LINES)
+            body["line"] = self.rng.choice(self.lines)
         if regulator:
             body["regulator_ref"] = f"12378-{self.rng.randrange(10**6):06d}"
         return body
+
+    def handled(self, complaint: dict[str, Any]) -> bool:
+        """Whether the complaint gets ticket events: every regulator-forwarded one, a share of others."""
+        return bool(complaint.get("regulator_forwarded")) or self.handling_rng.random() < self.ticket_share
 
     def gap_s(self, t: float) -> float:
         """Seconds to the next arrival (Poisson at the current rate, surge included)."""
@@ -117,35 +134,81 @@ def read_texts(path: Path) -> dict[str, list[str]]:
     return dict(groups)
 
 
-async def run_simulator(settings: Settings, *, data: Path, rate: float, seconds: float | None) -> int:
-    """Post complaints to the API until ``seconds`` pass (or forever); returns how many were accepted."""
-    model = TrafficModel(read_texts(data), rate=rate)
+async def run_simulator(
+    settings: Settings,
+    *,
+    data: Path,
+    rate: float,
+    seconds: float | None,
+    ticket_share: float = 0.0,
+    model: TrafficModel | None = None,
+    drain_s: float = 0.0,
+) -> int:
+    """Post complaints to the API until ``seconds`` pass (or forever), and the ticket events of those
+    handled as they fall due (for up to ``drain_s`` more at the end); returns how many complaints
+    were accepted. ``model`` replaces the traffic read from ``data`` (tests)."""
+    model = model or TrafficModel(read_texts(data), rate=rate, ticket_share=ticket_share)
+    handling = HandlingModel(model.handling_rng, time_scale=settings.deadline_time_scale)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per POST would drown the console
     token = settings.api_token.get_secret_value() if settings.api_token else ""
-    sent = failed = 0
-    started = time.monotonic()
-    last_report = started
     async with httpx.AsyncClient(
         base_url=settings.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=10.0
     ) as client:
-        while seconds is None or time.monotonic() - started < seconds:
-            t = time.monotonic() - started
-            try:
-                response = await client.post("/api/v1/complaints", json=model.complaint(t))
-                if response.status_code == 202:
-                    sent += 1
-                else:
-                    failed += 1
-                    log.warning("API answered %d: %s", response.status_code, response.text[:200])
-            except httpx.HTTPError as exc:
-                failed += 1
-                log.warning("API unreachable: %s", exc)
-                await asyncio.sleep(1.0)
-            if time.monotonic() - last_report >= 30:
-                last_report = time.monotonic()
-                surge = model.surge_category(t)
-                log.info(
-                    "sent %d complaint(s), %d failed%s", sent, failed, f"; surging: {surge}" if surge else ""
-                )
-            await asyncio.sleep(model.gap_s(t))
+        tickets = TicketEventSender(client)
+        sending = asyncio.ensure_future(tickets.run())
+        try:
+            sent, failed = await _post_complaints(client, model, handling, tickets, seconds)
+            drain_until = time.monotonic() + drain_s
+            while tickets.pending and time.monotonic() < drain_until and not sending.done():
+                await asyncio.sleep(0.2)
+        finally:
+            sending.cancel()
+    log.info(
+        "sent %d complaint(s) (%d failed) and %d ticket event(s) (%d failed)",
+        sent,
+        failed,
+        tickets.sent,
+        tickets.failed,
+    )
     return sent
+
+
+async def _post_complaints(
+    client: httpx.AsyncClient,
+    model: TrafficModel,
+    handling: HandlingModel,
+    tickets: TicketEventSender,
+    seconds: float | None,
+) -> tuple[int, int]:
+    """Post complaints at the model's rate; schedule the handling of those handled. (sent, failed)"""
+    sent = failed = 0
+    started = time.monotonic()
+    last_report = started
+    while seconds is None or time.monotonic() - started < seconds:
+        t = time.monotonic() - started
+        try:
+            complaint = model.complaint(t)
+            response = await client.post("/api/v1/complaints", json=complaint)
+            if response.status_code == 202:
+                sent += 1
+                if model.handled(complaint):
+                    tickets.schedule(response.json()["id"], handling.plan(), received=time.monotonic())
+            else:
+                failed += 1
+                log.warning("API answered %d: %s", response.status_code, response.text[:200])
+        except httpx.HTTPError as exc:
+            failed += 1
+            log.warning("API unreachable: %s", exc)
+            await asyncio.sleep(1.0)
+        if time.monotonic() - last_report >= 30:
+            last_report = time.monotonic()
+            surge = model.surge_category(t)
+            log.info(
+                "sent %d complaint(s), %d failed, %d ticket event(s)%s",
+                sent,
+                failed,
+                tickets.sent,
+                f"; surging: {surge}" if surge else "",
+            )
+        await asyncio.sleep(model.gap_s(t))
+    return sent, failed

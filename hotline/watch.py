@@ -26,7 +26,7 @@ import websockets
 
 from hotline.settings import Settings
 
-__all__ = ["AlertBoard", "run_watch"]
+__all__ = ["AlertBoard", "FeedRefused", "run_watch"]
 
 #: Waits between reconnection attempts (doubling up to the cap).
 RECONNECT_S = 0.5
@@ -81,17 +81,23 @@ class AlertBoard:
         ]
 
 
+class FeedRefused(Exception):
+    """The server refused the feed for good (an audience the token's role does not cover)."""
+
+
 async def run_watch(
     settings: Settings,
     *,
-    role: str,
+    role: str | None,
     min_severity: str,
     who: str,
     last_id: str | None = None,
     out: TextIO = sys.stdout,
     read_line: Callable[[], str] | None = None,
 ) -> None:
-    """Watch until ``quit`` (or Ctrl-C); commands come from ``read_line`` (default: stdin)."""
+    """Watch until ``quit`` (or Ctrl-C); commands come from ``read_line`` (default: stdin).
+
+    ``role`` narrows the feed to one audience; None: the audience of the token's role."""
     token = settings.api_token.get_secret_value() if settings.api_token else ""
     board = AlertBoard(colour=out.isatty())
     cursor = {"last_id": last_id or "$"}
@@ -103,16 +109,22 @@ async def run_watch(
     async def feed() -> None:
         delay = RECONNECT_S
         while True:
-            query = urlencode(
-                {"token": token, "role": role, "min_severity": min_severity, "last_id": cursor["last_id"]}
-            )
+            params = {
+                "token": token,
+                "role": role,
+                "min_severity": min_severity,
+                "last_id": cursor["last_id"],
+            }
+            query = urlencode({k: v for k, v in params.items() if v is not None})
             url = f"ws://{settings.api_host}:{settings.api_port}/ws/alerts?{query}"
             try:
                 async with websockets.connect(url, open_timeout=5) as ws:
-                    say(f"connected as {role} (least severity {min_severity}); {HELP}")
+                    say(f"connected as {role or 'your role'} (least severity {min_severity}); {HELP}")
                     delay = RECONNECT_S
                     async for raw in ws:
                         message = json.loads(raw)
+                        if "error" in message:  # then a close with 1008: retrying cannot help
+                            raise FeedRefused(message["error"])
                         cursor["last_id"] = message["stream_id"]
                         say(board.take(message))
             except (OSError, websockets.exceptions.WebSocketException, TimeoutError) as exc:
@@ -171,7 +183,11 @@ async def run_watch(
                     say(HELP)
 
     watcher = asyncio.ensure_future(feed())
+    commander = asyncio.ensure_future(commands())
     try:
-        await commands()
+        done, _ = await asyncio.wait({watcher, commander}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # a refused feed (or a failed command loop) ends the watch
     finally:
         watcher.cancel()
+        commander.cancel()

@@ -23,10 +23,21 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Literal, NamedTuple
 
 import orjson
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_exponential,
+    wait_random,
+)
 
 from alerts import Alert, Severity, escalation_due_at, merge_repeat
 from alerts.alert import AlertEventType
@@ -90,6 +101,18 @@ class TransitionOutcome(NamedTuple):
     stream_id: str | None
 
 
+def _log_unreachable(state: RetryCallState, *, n_alerts: int) -> None:
+    """One line per failed attempt (no traceback): a Redis outage of minutes stays readable."""
+    exc = state.outcome.exception() if state.outcome is not None else None
+    log.warning(
+        "Redis unreachable: %d alert(s) not stored yet (attempt %d, %s); retrying in %.1f s",
+        n_alerts,
+        state.attempt_number,
+        type(exc).__name__,
+        state.upcoming_sleep,
+    )
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -102,7 +125,10 @@ class AlertStore:
     """Raise alerts (new or repeat) and move them through their lifecycle, atomically with the stream.
 
     ``escalate_after_s``/``escalate_min_severity`` decide which new alerts are scheduled to escalate
-    when nobody acknowledges them (None: never).
+    when nobody acknowledges them (None: never). ``unreachable_retry_s`` > 0 makes :meth:`raise_many`
+    wait out a Redis outage (retrying with backoff capped at ``unreachable_backoff_max_s``) instead of
+    failing: a worker's agent then pauses rather than losing the alert. Retries are safe: an alert
+    that reached Redis before the connection broke is recognised by its dedup key.
     """
 
     def __init__(
@@ -114,8 +140,12 @@ class AlertStore:
         ttl_s: int = 7 * 24 * 3600,
         escalate_after_s: float | None = None,
         escalate_min_severity: Severity = "critical",
+        unreachable_retry_s: float = 0.0,
+        unreachable_backoff_max_s: float = 5.0,
     ) -> None:
         self.redis = redis
+        self.unreachable_retry_s = unreachable_retry_s
+        self.unreachable_backoff_max_s = unreachable_backoff_max_s
         self.key_prefix = key_prefix
         self.ttl_s = ttl_s
         self.escalate_after_s = escalate_after_s
@@ -162,6 +192,18 @@ class AlertStore:
         Candidates of one series in one call are applied in order: the later ones lose the race to
         the first and, retried, become its repeats.
         """
+        if self.unreachable_retry_s <= 0:
+            return await self._raise_many_once(candidates)
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((RedisConnectionError, RedisTimeoutError, OSError)),
+            wait=wait_exponential(multiplier=0.2, max=self.unreachable_backoff_max_s) + wait_random(0, 0.2),
+            stop=stop_after_delay(self.unreachable_retry_s),
+            before_sleep=partial(_log_unreachable, n_alerts=len(candidates)),
+            reraise=True,
+        )
+        return await retrying(self._raise_many_once, candidates)
+
+    async def _raise_many_once(self, candidates: Sequence[tuple[Alert, int | None]]) -> list[RaiseOutcome]:
         outcomes: list[RaiseOutcome | None] = [None] * len(candidates)
         # Alerts without a series never merge: one write each, no read first (the common case at
         # high rates: every forwarded complaint, every deadline).

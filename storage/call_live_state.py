@@ -15,6 +15,10 @@ different processes, possibly several of each; they meet here. Keys, under the p
   the id it saw when the connection opened, so no reply is missed or sent to another connection.
 - ``<prefix>:call:<id>:attached`` - id of the websocket connection streaming the call (with a TTL):
   one connection at a time, and a connector that lost its connection may reconnect and go on.
+- ``<prefix>:calls:events`` - capped stream of what happens to every live call (field ``e``, JSON
+  ``{"event", "call_id", ...}``): ``started``, ``partial`` (the words in progress changed),
+  ``utterance`` (a final utterance with its risk) and ``ended``. ``WS /ws/live-calls`` fans it out to
+  the dashboards; each is written by the same script or pipeline that changes the call's state.
 
 Live keys expire :data:`LIVE_TTL_S` after the last frame (a safety net if no worker ever ends the
 call); ended calls stay ``ended_ttl_s`` (the API answers from ClickHouse afterwards).
@@ -23,12 +27,13 @@ call); ended calls stay ``ended_ttl_s`` (the API answers from ClickHouse afterwa
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Literal
 
 import orjson
 import redis.asyncio as aioredis
 
-__all__ = ["LIVE_TTL_S", "LiveCallStore"]
+__all__ = ["LIVE_EVENTS_MAXLEN", "LIVE_TTL_S", "LiveCallStore"]
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +41,27 @@ log = logging.getLogger(__name__)
 LIVE_TTL_S = 6 * 3600
 #: Replies kept per call: only the last few are ever read.
 REPLIES_MAXLEN = 200
+#: Live-call events kept (approximately): with ~5 partials a second per call, minutes of a busy
+#: hotline; a dashboard further behind than that is cut off and reconnects from a fresh snapshot.
+LIVE_EVENTS_MAXLEN = 10_000
 
 OpenResult = Literal["created", "live", "ended"]
 
-# KEYS: call hash, live zset. ARGV: call id, started_at, then field/value pairs; ttl ms last.
+# KEYS: call hash, live zset, events. ARGV: call id, started_at, then field/value pairs; then ttl ms,
+# the ``started`` event and the events' maxlen.
 _OPEN_LUA = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status then return status end
 local fields = {}
-for i = 3, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
+for i = 3, #ARGV - 3 do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], 'status', 'live', unpack(fields))
-redis.call('PEXPIRE', KEYS[1], ARGV[#ARGV])
+redis.call('PEXPIRE', KEYS[1], ARGV[#ARGV - 2])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[#ARGV], '*', 'e', ARGV[#ARGV - 1])
 return 'created'
 """
 
-# KEYS: call hash, utterances list. ARGV: utterance JSON, risk, ttl ms.
+# KEYS: call hash, utterances list, events. ARGV: utterance JSON, risk, ttl ms, event, events' maxlen.
 _ADD_UTTERANCE_LUA = """
 redis.call('RPUSH', KEYS[2], ARGV[1])
 local best = tonumber(redis.call('HGET', KEYS[1], 'max_risk') or '0')
@@ -59,20 +69,32 @@ if tonumber(ARGV[2]) > best then redis.call('HSET', KEYS[1], 'max_risk', ARGV[2]
 redis.call('HSET', KEYS[1], 'partial', '')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'e', ARGV[4])
 return redis.call('LLEN', KEYS[2])
 """
 
-# KEYS: call hash, live zset, utterances, replies, attached. ARGV: call id, then fields, ttl ms last.
+# KEYS: call hash, events. ARGV: the words in progress, the ``partial`` event, events' maxlen.
+# Published only when the words changed: most frames of a call leave them as they were.
+_SET_PARTIAL_LUA = """
+if (redis.call('HGET', KEYS[1], 'partial') or '') == ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'partial', ARGV[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
+return 1
+"""
+
+# KEYS: call hash, live zset, utterances, replies, attached, events. ARGV: call id, then fields,
+# then ttl ms, the ``ended`` event and the events' maxlen.
 _END_LUA = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
 local fields = {}
-for i = 2, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
+for i = 2, #ARGV - 3 do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], 'status', 'ended', 'partial', '', unpack(fields))
 redis.call('ZREM', KEYS[2], ARGV[1])
 for i = 1, 4 do
-  if i ~= 2 then redis.call('PEXPIRE', KEYS[i], ARGV[#ARGV]) end
+  if i ~= 2 then redis.call('PEXPIRE', KEYS[i], ARGV[#ARGV - 2]) end
 end
 redis.call('DEL', KEYS[5])
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[#ARGV], '*', 'e', ARGV[#ARGV - 1])
 return 1
 """
 
@@ -92,6 +114,25 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _event(kind: str, call_id: str, **fields: Any) -> bytes:
+    """One live-call event as stored in the events stream."""
+    return orjson.dumps({"event": kind, "call_id": call_id, **fields})
+
+
+def _entries(reply: Any, field: str) -> list[tuple[str, Any]]:
+    """``(entry id, field value)`` of an XREAD reply (RESP2 list or RESP3 dict), oldest first."""
+    if not reply:
+        return []
+    streams = reply.items() if isinstance(reply, dict) else reply
+    out: list[tuple[str, Any]] = []
+    for _, entries in streams:
+        if entries and isinstance(entries[0], list):
+            entries = entries[0]  # RESP3 wraps the entries once more
+        for entry_id, fields in entries:
+            out.append((_text(entry_id), fields.get(field.encode(), fields.get(field))))
+    return out
+
+
 class LiveCallStore:
     """Live call state, transcript so far, reply streams and connection locks in Redis."""
 
@@ -102,6 +143,7 @@ class LiveCallStore:
         self.live_ttl_ms = LIVE_TTL_S * 1000
         self._open = redis.register_script(_OPEN_LUA)
         self._add_utterance = redis.register_script(_ADD_UTTERANCE_LUA)
+        self._set_partial = redis.register_script(_SET_PARTIAL_LUA)
         self._end = redis.register_script(_END_LUA)
         self._refresh_attach = redis.register_script(_REFRESH_ATTACH_LUA)
 
@@ -121,6 +163,10 @@ class LiveCallStore:
 
     def attached_key(self, call_id: str) -> str:
         return f"{self.call_key(call_id)}:attached"
+
+    @property
+    def events_key(self) -> str:
+        return f"{self.key_prefix}:calls:events"
 
     # -- call lifecycle --------------------------------------------------------------------------
     async def open_call(
@@ -156,9 +202,10 @@ class LiveCallStore:
             "partial",
             "",
         ]
+        event = _event("started", call_id, source=source, started_at=started_at)
         result = await self._open(
-            keys=[self.call_key(call_id), self.live_key],
-            args=[call_id, repr(started_at), *fields, self.live_ttl_ms],
+            keys=[self.call_key(call_id), self.live_key, self.events_key],
+            args=[call_id, repr(started_at), *fields, self.live_ttl_ms, event, LIVE_EVENTS_MAXLEN],
         )
         return _text(result)  # type: ignore[return-value]
 
@@ -189,13 +236,21 @@ class LiveCallStore:
 
     async def forget_call(self, call_id: str) -> None:
         """Drop every trace of a call that never ran (refused for capacity): its id may be reused."""
-        await self.redis.delete(
-            self.call_key(call_id),
-            self.utterances_key(call_id),
-            self.replies_key(call_id),
-            self.attached_key(call_id),
-        )
-        await self.redis.zrem(self.live_key, call_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(
+                self.call_key(call_id),
+                self.utterances_key(call_id),
+                self.replies_key(call_id),
+                self.attached_key(call_id),
+            )
+            pipe.zrem(self.live_key, call_id)
+            pipe.xadd(
+                self.events_key,
+                {"e": _event("ended", call_id, end_reason="refused", ended_at=time.time())},
+                maxlen=LIVE_EVENTS_MAXLEN,
+                approximate=True,
+            )
+            await pipe.execute()
 
     async def end_call(self, call_id: str, *, ended_at: float, reason: str, audio_seconds: float) -> bool:
         """Mark the call ended; True only for the one caller that ended it (others lost a race)."""
@@ -206,6 +261,7 @@ class LiveCallStore:
                 self.utterances_key(call_id),
                 self.replies_key(call_id),
                 self.attached_key(call_id),
+                self.events_key,
             ],
             args=[
                 call_id,
@@ -216,6 +272,8 @@ class LiveCallStore:
                 "audio_seconds",
                 repr(round(audio_seconds, 3)),
                 self.ended_ttl_ms,
+                _event("ended", call_id, end_reason=reason, ended_at=ended_at),
+                LIVE_EVENTS_MAXLEN,
             ],
         )
         return bool(ended)
@@ -230,13 +288,18 @@ class LiveCallStore:
         audio_seconds: float,
         reply: dict[str, Any] | None,
     ) -> None:
-        """After a frame: update the call's progress and publish the reply (one round trip)."""
+        """After a frame: update the call's progress and publish the reply (one round trip); a
+        change of the words in progress is also a ``partial`` live-call event."""
         key = self.call_key(call_id)
         mapping: dict[str, Any] = {"last_activity": repr(at), "audio_seconds": repr(round(audio_seconds, 3))}
-        if partial is not None:
-            mapping["partial"] = partial
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, mapping=mapping)
+            if partial is not None:
+                await self._set_partial(
+                    keys=[key, self.events_key],
+                    args=[partial, _event("partial", call_id, partial=partial), LIVE_EVENTS_MAXLEN],
+                    client=pipe,
+                )
             pipe.pexpire(key, self.live_ttl_ms)
             if reply is not None:
                 self._queue_reply(pipe, call_id, reply)
@@ -254,10 +317,17 @@ class LiveCallStore:
         pipe.pexpire(key, self.live_ttl_ms)
 
     async def add_utterance(self, call_id: str, utterance: dict[str, Any], risk: float) -> int:
-        """Append a final utterance to the transcript so far; returns the transcript's length."""
+        """Append a final utterance to the transcript so far (and publish it as an ``utterance``
+        live-call event); returns the transcript's length."""
         count = await self._add_utterance(
-            keys=[self.call_key(call_id), self.utterances_key(call_id)],
-            args=[orjson.dumps(utterance), repr(float(risk)), self.live_ttl_ms],
+            keys=[self.call_key(call_id), self.utterances_key(call_id), self.events_key],
+            args=[
+                orjson.dumps(utterance),
+                repr(float(risk)),
+                self.live_ttl_ms,
+                _event("utterance", call_id, utterance=utterance),
+                LIVE_EVENTS_MAXLEN,
+            ],
         )
         return int(count)
 
@@ -280,17 +350,25 @@ class LiveCallStore:
     ) -> list[tuple[str, dict[str, Any]]]:
         """Replies after ``after``, oldest first, waiting up to ``block_ms`` for the first."""
         reply = await self.redis.xread({self.replies_key(call_id): after}, count=count, block=block_ms)
-        if not reply:
-            return []
-        streams = reply.items() if isinstance(reply, dict) else reply
-        out: list[tuple[str, dict[str, Any]]] = []
-        for _, entries in streams:
-            if entries and isinstance(entries[0], list):
-                entries = entries[0]
-            for entry_id, fields in entries:
-                raw = fields.get(b"r", fields.get("r"))
-                out.append((_text(entry_id), orjson.loads(raw)))
-        return out
+        return [(entry_id, orjson.loads(raw)) for entry_id, raw in _entries(reply, "r")]
+
+    # -- live-call events (API: the dashboards' feed) ---------------------------------------------
+    async def last_event_id(self) -> str:
+        """Id of the newest live-call event, ``0-0`` if none: read after it for only new events."""
+        entries = await self.redis.xrevrange(self.events_key, count=1)
+        return _text(entries[0][0]) if entries else "0-0"
+
+    async def read_events(
+        self, after: str, *, block_ms: int, count: int = 100
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Live-call events after ``after``, oldest first, waiting up to ``block_ms`` for the first."""
+        reply = await self.redis.xread({self.events_key: after}, count=count, block=block_ms)
+        return [(entry_id, orjson.loads(raw)) for entry_id, raw in _entries(reply, "e")]
+
+    async def oldest_event_id(self) -> str | None:
+        """Id of the oldest event still kept (a reader behind it has missed some), None if none."""
+        entries = await self.redis.xrange(self.events_key, count=1)
+        return _text(entries[0][0]) if entries else None
 
     # -- one connection per call -----------------------------------------------------------------
     async def attach(self, call_id: str, connection: str, *, ttl_s: float) -> bool:

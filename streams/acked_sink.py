@@ -36,6 +36,7 @@ class AckedSink:
         self._held_rows = 0
         self._flushing: asyncio.Task[None] | None = None
         self._last_flush = time.monotonic()
+        self._behind_since: float | None = None  # first flush that timed out in the current outage
 
     @property
     def backpressure(self) -> bool:
@@ -87,9 +88,10 @@ class AckedSink:
         try:
             await asyncio.to_thread(self.sink.flush, FLUSH_WAIT_S)
         except TimeoutError as exc:
-            log.warning(
-                "ClickHouse not written yet; %d row(s) stay buffered and are retried: %s", n_rows, exc
-            )
+            # Once per outage: the sink itself logs each failed attempt with its row count.
+            level = logging.WARNING if self._behind_since is None else logging.DEBUG
+            self._behind_since = self._behind_since or time.monotonic()
+            log.log(level, "ClickHouse not written yet; %d row(s) held and retried: %s", self._held_rows, exc)
             return
         except Exception:
             log.exception("ClickHouse sink failed; %d row(s) stay unacked and will be redelivered", n_rows)
@@ -97,3 +99,10 @@ class AckedSink:
         for _ in range(n_events):
             self._held.popleft().ack()
         self._held_rows -= n_rows
+        if self._behind_since is not None:
+            log.info(
+                "ClickHouse sink writing again after %.0f s; %d row(s) still held",
+                time.monotonic() - self._behind_since,
+                self._held_rows,
+            )
+            self._behind_since = None

@@ -22,6 +22,7 @@ from storage.alert_states import AlertStore
 from storage.clickhouse import ClickHouseExecutor, DriverExecutor
 from streams.alert_webhooks import WebhookDispatcher
 from streams.app import app
+from streams.outage_log import OutageLog
 from streams.worker_context import context
 
 __all__ = ["AlertContext", "alert_context"]
@@ -41,6 +42,7 @@ class AlertContext(Service):
         # client is not thread-safe, and these queries are small.
         self._clickhouse_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts-clickhouse")
         self._clickhouse: ClickHouseExecutor | None = None
+        self._rules_outage = OutageLog("reading published rules (the rules in force stay)", log)
         super().__init__(**kwargs)
 
     async def on_start(self) -> None:
@@ -53,6 +55,8 @@ class AlertContext(Service):
             ttl_s=s.alert_dedup_ttl_s,
             escalate_after_s=s.alert_escalate_after_s,
             escalate_min_severity=s.alert_escalate_min_severity,
+            unreachable_retry_s=s.alert_store_retry_s,
+            unreachable_backoff_max_s=s.alert_store_backoff_max_s,
         )
         self.rules_store = RulesStore(self.redis, key_prefix=s.redis_key_prefix)
         # Webhook loops run on the leader only (started by its timer) and stop if it loses that role.
@@ -86,7 +90,9 @@ class AlertContext(Service):
         try:
             context.rules.apply_published(await self.rules_store.get())
         except Exception as exc:  # Redis away: the rules in force stay; the next tick tries again
-            log.warning("cannot read published rules: %r", exc)
+            self._rules_outage.failed(exc)
+            return
+        self._rules_outage.recovered()
 
 
 alert_context = app.service(AlertContext(get_settings()))

@@ -19,6 +19,7 @@ import httpx
 
 from alerts import AlertViewer, Webhook, backoff_delays, dingtalk_signed_url, render_webhook, robot_accepted
 from storage.alert_stream import AlertStream, StreamEntry
+from streams.worker_metrics import WEBHOOK_FAILURES
 
 __all__ = ["WebhookDelivery", "WebhookDispatcher"]
 
@@ -90,6 +91,7 @@ class WebhookDelivery:
                 entry.alert.get("alert_id"),
             )
             self.failed += 1
+            WEBHOOK_FAILURES.labels(webhook=hook.id, stage="delivery").inc()
             return False
         body = render_webhook(hook.format, entry.event, entry.alert, entry.stream_id)
         secret = self.environ.get(hook.secret_env) if hook.secret_env else None
@@ -103,15 +105,18 @@ class WebhookDelivery:
                 response = await self.client.post(target, json=body, timeout=hook.timeout_s)
             except httpx.HTTPError as exc:
                 log.warning("webhook %s attempt %d failed: %s", hook.id, attempt + 1, type(exc).__name__)
+                WEBHOOK_FAILURES.labels(webhook=hook.id, stage="attempt").inc()
                 continue
             if robot_accepted(hook.format, response.status_code, response.content):
                 self.delivered += 1
                 return True
             log.warning("webhook %s attempt %d refused: HTTP %d", hook.id, attempt + 1, response.status_code)
+            WEBHOOK_FAILURES.labels(webhook=hook.id, stage="attempt").inc()
             if 400 <= response.status_code < 500 and response.status_code != 429:
                 break  # the request itself is wrong: retrying cannot help
         log.error("webhook %s gave up on alert %s (%s)", hook.id, entry.alert.get("alert_id"), entry.event)
         self.failed += 1
+        WEBHOOK_FAILURES.labels(webhook=hook.id, stage="delivery").inc()
         return False
 
 

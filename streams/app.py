@@ -8,7 +8,7 @@ import faust
 
 from hotline.settings import Settings, get_settings
 
-__all__ = ["app", "create_app"]
+__all__ = ["app", "app_id", "create_app"]
 
 # Tansu (the local broker) answers ListOffsets(latest) wrongly for multi-record batches, which makes
 # table recovery lose records; it also has no idempotent producer. Its group coordinator is slow with
@@ -22,6 +22,12 @@ TANSU_OVERRIDES: dict[str, Any] = {
 }
 
 
+def app_id(settings: Settings) -> str:
+    """The app id, which is also the consumer group: an alerts-only worker reads every complaint
+    again in a group of its own, so its alerts never wait behind tagging."""
+    return f"{settings.topic_prefix}-alerts" if settings.worker_agents == "alerts" else settings.topic_prefix
+
+
 def create_app(settings: Settings) -> faust.App:
     """Build the Faust app for ``settings``; Tansu workarounds only when the broker is Tansu."""
     tansu = settings.broker_kind == "tansu"
@@ -31,7 +37,7 @@ def create_app(settings: Settings) -> faust.App:
         else settings.kafka_url
     )
     return faust.App(
-        settings.topic_prefix,
+        app_id(settings),
         broker=broker,
         web_enabled=False,
         topic_partitions=settings.topic_partitions,

@@ -53,6 +53,7 @@ from streams.call_outcomes import (
     reply_envelope,
 )
 from streams.call_records import CallAudio, CallMetadata, RecognizerOptions
+from streams.worker_metrics import LIVE_CALLS
 
 __all__ = ["CallTranscriber", "transcriber"]
 
@@ -76,6 +77,7 @@ class CallTranscriber(Service):
         self.calls: CallSessions[TranscribedCall] = CallSessions(
             max_calls=settings.asr_max_calls_per_worker, idle_timeout_s=settings.asr_idle_timeout_s
         )
+        LIVE_CALLS.set_function(lambda: len(self.calls))
         self.scorer = EscalationRiskScorer()
         self.recognizers: RecognizerPool | None = None  # once the model is loaded
         self._model_task: asyncio.Task[Any] | None = None

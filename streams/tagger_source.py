@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from online_models import SnapshotSignatureError, Tagger, loads_signed
 from storage.model_metrics import ModelMetricsStore
 from storage.model_registry import TAGGER_MODEL_NAME, ModelRegistry
+from streams.outage_log import OutageLog
 
 __all__ = ["TaggerSource", "worker_id"]
 
@@ -48,6 +49,8 @@ class TaggerSource:
         self._refused: str | None = None
         self._lock = asyncio.Lock()
         self._reported_at = 0.0
+        self._uncounted = 0  # predictions not counted since the metrics store became unreachable
+        self._registry_outage = OutageLog("model registry poll (keeping the current model)", log)
 
     async def refresh(self) -> bool:
         """Load the registry's latest version if it is new; True when the tagger changed."""
@@ -55,8 +58,9 @@ class TaggerSource:
             try:
                 changed = await self._refresh()
             except (RedisError, OSError) as exc:  # Redis restarting: keep the current model, poll on
-                log.warning("model registry unreachable (%r); keeping %s", exc, self.version)
+                self._registry_outage.failed(exc)
                 return False
+            self._registry_outage.recovered()
         if changed or time.monotonic() - self._reported_at >= REPORT_EVERY_S:
             await self._report()
         return changed
@@ -105,7 +109,13 @@ class TaggerSource:
         try:
             await self.metrics.add_predictions(n)
         except Exception as exc:
-            log.warning("could not count %d predictions: %r", n, exc)
+            if not self._uncounted:  # once per outage, not once per batch
+                log.warning("could not count predictions (Redis unreachable?): %r", exc)
+            self._uncounted += n
+            return
+        if self._uncounted:
+            log.info("counting predictions again; %d were not counted meanwhile", self._uncounted)
+            self._uncounted = 0
 
     async def follow_updates(self) -> None:
         """Refresh as soon as the registry announces a version (runs until cancelled).

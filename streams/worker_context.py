@@ -7,15 +7,18 @@ import logging
 
 import redis.asyncio as aioredis
 from mode import Service
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from hotline.settings import Settings, get_settings
 from storage.alert_stream import AlertStream
-from storage.clickhouse import ComplaintSink, DriverExecutor, apply_migrations
+from storage.clickhouse import CONNECTION_ERRORS, ComplaintSink, DriverExecutor, apply_migrations
 from storage.model_registry import ModelRegistry
 from streams.acked_sink import AckedSink
 from streams.app import app
 from streams.rules_source import RulesSource
 from streams.tagger_source import TaggerSource
+from streams.task_dump import install_task_dump
+from streams.worker_metrics import SINK_BUFFER_ROWS
 
 __all__ = ["WorkerContext", "context"]
 
@@ -32,11 +35,14 @@ class WorkerContext(Service):
 
     def __init__(self, settings: Settings, **kwargs: object) -> None:
         self.settings = settings
+        #: An alerts-only worker (``HOTLINE_WORKER_AGENTS=alerts``) neither tags nor migrates.
+        self.tagging = settings.worker_agents != "alerts"
         self.ready = asyncio.Event()
         super().__init__(**kwargs)
 
     async def on_start(self) -> None:
         s = self.settings
+        install_task_dump(asyncio.get_running_loop())
         if s.model_signing_key is None:
             raise RuntimeError("HOTLINE_MODEL_SIGNING_KEY is not set: the worker cannot verify models")
         self.redis = aioredis.Redis.from_url(s.redis_url)
@@ -50,20 +56,48 @@ class WorkerContext(Service):
             ModelRegistry(self.redis, key_prefix=s.redis_key_prefix),
             signing_key=s.model_signing_key.get_secret_value().encode(),
         )
-        await self.tagger.refresh()
         self.rules = RulesSource(s.rules_path)
-        executor = DriverExecutor.from_url(s.clickhouse_url)
-        applied = apply_migrations(executor)
-        if applied:
-            log.info("applied ClickHouse migrations: %s", ", ".join(applied))
+        if self.tagging:
+            await self.tagger.refresh()
+            await self._migrate_when_reachable()
         self.sink = AckedSink(
             ComplaintSink.from_url(
-                s.clickhouse_url, batch_rows=s.sink_batch_rows, max_buffer_rows=s.sink_max_buffer_rows
+                s.clickhouse_url,
+                batch_rows=s.sink_batch_rows,
+                max_buffer_rows=s.sink_max_buffer_rows,
+                retry_initial_s=s.sink_retry_initial_s,
+                retry_max_s=s.sink_retry_max_s,
             ),
             batch_rows=s.sink_batch_rows,
             flush_s=s.sink_flush_s,
         )
+        SINK_BUFFER_ROWS.set_function(lambda: self.sink.buffered)
         self.ready.set()
+
+    async def _migrate_when_reachable(self) -> None:
+        """A worker (re)started while ClickHouse is down waits for it instead of crash-looping."""
+        s = self.settings
+
+        def log_wait(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            log.warning(
+                "ClickHouse unreachable at start (attempt %d: %s); waiting for it", state.attempt_number, exc
+            )
+
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(CONNECTION_ERRORS),
+            wait=wait_exponential(multiplier=s.sink_retry_initial_s, max=s.sink_retry_max_s),
+            before_sleep=log_wait,
+            reraise=True,
+        ):
+            with attempt:
+                executor = DriverExecutor.from_url(s.clickhouse_url)
+                try:
+                    applied = await asyncio.to_thread(apply_migrations, executor)
+                finally:
+                    executor.close()
+        if applied:
+            log.info("applied ClickHouse migrations: %s", ", ".join(applied))
 
     async def on_stop(self) -> None:
         await self.sink.drain(timeout_s=SHUTDOWN_FLUSH_S)
@@ -72,7 +106,8 @@ class WorkerContext(Service):
 
     @Service.timer(MODEL_POLL_S)
     async def _refresh_model(self) -> None:
-        await self.tagger.refresh()
+        if self.tagging:
+            await self.tagger.refresh()
 
     @Service.timer(get_settings().rules_reload_s)
     async def _refresh_rules(self) -> None:

@@ -79,6 +79,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bootstrap_model(env: dict[str, str]) -> None:
+    """Publish a model from the bootstrap data with ``env``'s settings (as `hotline models bootstrap`)."""
+    boot = subprocess.run(
+        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", env["HOTLINE_BOOTSTRAP_DATA"]],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert boot.returncode == 0, boot.stderr
+
+
 @pytest.fixture(scope="session")
 def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     """chdb binds one data path per process: every chdb executor of the run shares this one."""
@@ -123,6 +136,27 @@ class Stack:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    def role_token(self, role: str, name: str | None = None) -> str:
+        """A new API token of ``role``, stored as ``hotline tokens create`` stores it."""
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
+        import redis.asyncio as aioredis
+
+        from storage.api_tokens import ApiTokenStore
+
+        async def create() -> str:
+            client = aioredis.Redis.from_url(self.settings.redis_url)
+            try:
+                store = ApiTokenStore(client, key_prefix=self.settings.redis_key_prefix)
+                return (await store.create(name=name or f"test-{role}", role=role))[1]
+            finally:
+                await client.aclose()
+
+        # A thread of its own: callers may be inside a running loop (async tests, Playwright).
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(lambda: asyncio.run(create())).result()
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
@@ -142,6 +176,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "HOTLINE_CLICKHOUSE_URL": f"clickhouse://default:@127.0.0.1:{free_port()}/hotline_test_{run}",
         "HOTLINE_CLICKHOUSE_HTTP_PORT": str(free_port()),
         "HOTLINE_API_PORT": str(free_port()),
+        "HOTLINE_WORKER_METRICS_PORT": str(free_port()),
         "HOTLINE_API_TOKEN": secrets.token_urlsafe(24),
         "HOTLINE_MODEL_SIGNING_KEY": secrets.token_urlsafe(24),
         "HOTLINE_PII_HASH_KEY": secrets.token_urlsafe(24),

@@ -6,8 +6,11 @@ The feed sends one message per event in an alert's life, ``{"stream_id", "event"
 client keeps a map by ``alert.alert_id`` and replaces the entry. A client that reconnects with the
 last ``stream_id`` it saw gets every event it missed, in order, none twice.
 
-Who sees what is :class:`alerts.AlertViewer` (role + least severity). Until tokens carry roles, the
-role comes from the ``role`` query parameter; :func:`alert_viewer` is the one place to change.
+Who sees what is :class:`alerts.AlertViewer` (audience + least severity). The audience follows the
+token's role (:func:`api.roles.audience_for`): monitor and admin see every alert and may narrow to
+one audience with ``role``; the regulator desk and on-call get theirs only, filtered here on the
+server. Asking for an audience the role does not cover is a 403 (websocket: an error message, then
+close code 1008).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -35,10 +38,12 @@ from fastapi import (
 )
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import RedisError
 
 from alerts import AlertViewer, Severity, TransitionError, acknowledge, resolve
-from api.auth import TokenRequired, require_ws_token
+from api.auth import forbidden, require
 from api.deps import RedisDep, SettingsDep
+from api.roles import ALERT_AUDIENCE, Principal, audience_for
 from hotline.settings import Settings
 from storage.alert_states import AlertNotFound, AlertStore
 from storage.alert_stream import AlertStream
@@ -63,10 +68,12 @@ async def _pool_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(tags=["alerts"], lifespan=_pool_lifespan)
-api = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], dependencies=[TokenRequired])
+api = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 #: Longest a read blocks in Redis before checking the connection again.
 READ_BLOCK_MS = 1000
+#: Websocket close code 1013, "Try Again Later": the alert stream (Redis) is unreachable.
+WS_TRY_AGAIN_LATER = 1013
 READ_COUNT = 100
 STREAM_ID = r"^(\$|\d+-\d+)$"
 ALERT_ID = r"^[0-9a-f]{16}$"
@@ -77,19 +84,33 @@ CLICKHOUSE_POOL_SIZE = 2
 #: Times the alert store can hold (ClickHouse DateTime).
 _EARLIEST, _LATEST = 0.0, 4_102_444_800.0
 
-Role = Literal["monitoring", "regulator_desk", "oncall"]
+Audience = Literal["monitoring", "regulator_desk", "oncall"]
+AudienceQuery = Annotated[
+    Audience | None,
+    Query(
+        description="Whose view: monitoring (all), regulator_desk, oncall (critical, escalations)."
+        " Default and limit: the token's role (only monitor and admin may choose)."
+    ),
+]
+SeverityQuery = Annotated[Severity, Query(description="Least severity shown.")]
+
+
+def audience_refused(principal: Principal, requested: str | None) -> str:
+    """Why ``principal`` may not watch ``requested``."""
+    own = ALERT_AUDIENCE.get(principal.role)
+    return f"role {principal.role!r} sees only the {own!r} alerts, not {requested!r}"
 
 
 def alert_viewer(
-    role: Annotated[
-        Role,
-        Query(description="Whose view: monitoring (all), regulator_desk, oncall (critical, escalations)."),
-    ] = "monitoring",
-    min_severity: Annotated[Severity, Query(description="Least severity shown.")] = "info",
+    principal: Annotated[Principal, Depends(require("alerts.read"))],
+    role: AudienceQuery = None,
+    min_severity: SeverityQuery = "info",
 ) -> AlertViewer:
-    """The caller's view of the alerts. Today from query parameters with the one API token; when
-    tokens carry roles (issue 7), this dependency takes the role from the token instead."""
-    return AlertViewer(role, min_severity)
+    """The caller's view of the alerts: the audience of its token's role (403 when it asks for more)."""
+    audience = audience_for(principal.role, role)
+    if audience is None:
+        raise forbidden(audience_refused(principal, role))
+    return AlertViewer(audience, min_severity)  # type: ignore[arg-type]
 
 
 ViewerDep = Annotated[AlertViewer, Depends(alert_viewer)]
@@ -105,23 +126,34 @@ def _store(settings: Settings, redis: Any) -> AlertStore:
 
 
 # -- live feed --------------------------------------------------------------------------------------
-@router.websocket("/ws/alerts", dependencies=[Depends(require_ws_token)])
+@router.websocket("/ws/alerts")
 async def alerts_feed(
     websocket: WebSocket,
     settings: SettingsDep,
     redis: RedisDep,
-    viewer: ViewerDep,
+    principal: Annotated[Principal, Depends(require("alerts.read", websocket=True))],
+    role: AudienceQuery = None,
+    min_severity: SeverityQuery = "info",
     last_id: Annotated[
         str, Query(pattern=STREAM_ID, description="Resume after this alert stream id; `$` = only new ones.")
     ] = "$",
 ) -> None:
     """Send every alert event after ``last_id`` that the viewer sees, as JSON, in order."""
     await websocket.accept()
+    audience = audience_for(principal.role, role)
+    if audience is None:  # a protocol error the client can read, then "policy violation"
+        message = audience_refused(principal, role)
+        await websocket.send_json({"error": message, "code": status.WS_1008_POLICY_VIOLATION})
+        await websocket.close(status.WS_1008_POLICY_VIOLATION, message)
+        return
+    viewer = AlertViewer(audience, min_severity)  # type: ignore[arg-type]
     stream = AlertStream(redis, key_prefix=settings.redis_key_prefix, maxlen=settings.alert_stream_maxlen)
-    cursor = last_id if last_id != "$" else await stream.last_id()
+    cursor = last_id
     # Clients only listen (or send pings); reading their side is how a silent disconnect is noticed.
     listener = asyncio.ensure_future(_until_disconnect(websocket))
     try:
+        if cursor == "$":
+            cursor = await stream.last_id()
         while not listener.done():
             entries = await stream.read_entries(cursor, count=READ_COUNT, block_ms=READ_BLOCK_MS)
             for entry in entries:
@@ -133,6 +165,11 @@ async def alerts_feed(
                 cursor = entries[-1].stream_id
     except (WebSocketDisconnect, RuntimeError):
         pass
+    except RedisError as exc:
+        # "Try again later": the client reconnects with the last stream_id it got and misses nothing.
+        log.info("alerts feed closed: alert stream unavailable (%r)", exc)
+        with suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.close(WS_TRY_AGAIN_LATER, "alert stream unavailable; reconnect with last_id")
     finally:
         listener.cancel()
         log.debug("alerts client (%s) left at %s", viewer.role, cursor)
@@ -212,7 +249,7 @@ AlertId = Annotated[str, Path(pattern=ALERT_ID, description="The alert's id (16 
 
 @api.get("/{alert_id}")
 async def get_alert(
-    alert_id: AlertId, settings: SettingsDep, redis: RedisDep, clickhouse: ClickHouseDep
+    alert_id: AlertId, settings: SettingsDep, redis: RedisDep, clickhouse: ClickHouseDep, viewer: ViewerDep
 ) -> dict[str, Any]:
     """One alert as it stands now, with its archived events (``history``, oldest first)."""
     alert = await _store(settings, redis).get(alert_id)
@@ -224,6 +261,8 @@ async def get_alert(
     if alert is None and not history:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
     current = alert.to_ws_payload() if alert is not None else history[-1]["alert"]
+    if not viewer.sees(current):
+        raise forbidden(f"alert {alert_id} is not for the {viewer.role!r} audience")
     return {"alert": current, "history": history}
 
 
@@ -259,15 +298,27 @@ async def _act(settings: Settings, redis: Any, alert_id: str, change: Any, event
 
 @api.post("/{alert_id}/ack", response_model=AlertActionOut)
 async def ack_alert(
-    alert_id: AlertId, body: AlertActionIn, settings: SettingsDep, redis: RedisDep
+    alert_id: AlertId,
+    body: AlertActionIn,
+    settings: SettingsDep,
+    redis: RedisDep,
+    principal: Annotated[Principal, Depends(require("alerts.ack"))],
 ) -> AlertActionOut:
-    """Acknowledge: someone is on it (who and when are recorded; escalation stops). 409 if resolved."""
+    """Acknowledge: someone is on it (who and when are recorded; escalation stops). 409 if resolved.
+    The regulator desk and on-call acknowledge only alerts of their audience."""
+    audience = audience_for(principal.role)
+    if audience is not None and audience != "monitoring":
+        alert = await _store(settings, redis).get(alert_id)
+        if alert is not None and not AlertViewer(audience).sees(alert.to_ws_payload()):  # type: ignore[arg-type]
+            raise forbidden(f"role {principal.role!r} may acknowledge only {audience!r} alerts")
     return await _act(
         settings, redis, alert_id, partial(acknowledge, by=body.by, at=time.time()), "acknowledged"
     )
 
 
-@api.post("/{alert_id}/resolve", response_model=AlertActionOut)
+@api.post(
+    "/{alert_id}/resolve", response_model=AlertActionOut, dependencies=[Depends(require("alerts.resolve"))]
+)
 async def resolve_alert(
     alert_id: AlertId, body: AlertActionIn, settings: SettingsDep, redis: RedisDep
 ) -> AlertActionOut:

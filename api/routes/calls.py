@@ -19,7 +19,7 @@ from clickhouse_driver.errors import ErrorCodes, ServerException
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import ValidationError
 
-from api.auth import require_roles
+from api.auth import require
 from api.complaint_producer import BrokerUnavailable
 from api.deps import RedisDep, SettingsDep
 from api.routes.calls_models import (
@@ -65,8 +65,8 @@ MAX_LIST = 500
 
 T = TypeVar("T")
 
-Reader = Depends(require_roles("monitor"))
-Uploader = Depends(require_roles("ingest"))
+Reader = Depends(require("calls.read"))
+Uploader = Depends(require("ingest"))
 
 
 def _store(redis: RedisDep, settings: SettingsDep) -> LiveCallStore:

@@ -25,7 +25,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, WebSocket
 from pydantic import ValidationError
 
-from api.auth import require_roles
+from api.auth import require
 from api.complaint_producer import BrokerUnavailable
 from api.deps import RedisDep, SettingsDep
 from api.routes.calls_models import CallMetadataIn, metadata_error
@@ -83,7 +83,7 @@ def call_ended_in_clickhouse(settings: Settings, call_id: str) -> bool:
         executor.close()
 
 
-@router.websocket("/ws/calls/{call_id}", dependencies=[Depends(require_roles("ingest", websocket=True))])
+@router.websocket("/ws/calls/{call_id}", dependencies=[Depends(require("ingest", websocket=True))])
 async def call_stream(
     websocket: WebSocket,
     call_id: Annotated[str, Path(pattern=CALL_ID_PATTERN, description="The call's id in your telephony.")],

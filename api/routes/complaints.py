@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from api.auth import require_roles
+from api.auth import require
 from api.complaint_producer import BrokerUnavailable
 from api.customer_refs import hash_customer_ref
 from api.deps import ProducerDep, SettingsDep
@@ -20,7 +20,7 @@ from streams.records import Channel, ComplaintEvent
 __all__ = ["ComplaintAccepted", "ComplaintIn", "router"]
 
 router = APIRouter(
-    prefix="/api/v1/complaints", tags=["complaints"], dependencies=[Depends(require_roles("ingest"))]
+    prefix="/api/v1/complaints", tags=["complaints"], dependencies=[Depends(require("ingest"))]
 )
 
 #: Most complaints one batch request may carry.

@@ -3,6 +3,8 @@
 CSV is written page by page (an hour of complaints per ClickHouse query), so a month's export
 never sits in memory. Cells that a spreadsheet would run as a formula (starting with ``= + - @``)
 get a leading apostrophe: complaint text is customer input. Customer hashes are never exported.
+The regulator desk's exports hold only regulator-forwarded complaints and regulator alerts, whatever
+the query asks (forced here, on the server).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.auth import TokenRequired
+from api.auth import forbidden, require
 from api.daily_report_page import render_daily_report
 from api.deps import SettingsDep
+from api.roles import Principal, audience_for
 from api.routes.stats import (
     Branch,
     Channel,
@@ -44,7 +47,10 @@ __all__ = ["DailySummary", "router"]
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/api/v1", tags=["exports"], dependencies=[TokenRequired])
+router = APIRouter(prefix="/api/v1", tags=["exports"])
+
+Exporter = Annotated[Principal, Depends(require("exports.read"))]
+ReportReader = Depends(require("reports.read"))
 
 #: Longest range one export may cover.
 MAX_EXPORT = timedelta(days=92)
@@ -117,6 +123,7 @@ def _stream_csv(
 @router.get("/exports/complaints.csv", response_class=StreamingResponse)
 async def export_complaints(
     pool: StatsPoolDep,
+    principal: Exporter,
     since: Annotated[datetime | None, Query(description="Received at or after (default 24 h ago).")] = None,
     until: Annotated[datetime | None, Query(description="Received before (default now).")] = None,
     channel: Channel = None,
@@ -132,7 +139,7 @@ async def export_complaints(
         "where": RollupFilter(channel, branch, line),
         "dimension": dimension,
         "tag": tag,
-        "regulator_only": regulator_only,
+        "regulator_only": regulator_only or principal.regulator_only,
     }
 
     async def pages() -> AsyncIterator[list[tuple[Any, ...]]]:
@@ -172,15 +179,22 @@ def _iso(epoch: Any) -> str:
 @router.get("/exports/alerts.csv", response_class=StreamingResponse)
 async def export_alerts(
     pool: StatsPoolDep,
+    principal: Exporter,
     since: Annotated[datetime | None, Query(description="Fired at or after (default 24 h ago).")] = None,
     until: Annotated[datetime | None, Query(description="Fired before (default now).")] = None,
-    role: Annotated[Literal["monitoring", "regulator_desk", "oncall"], Query()] = "monitoring",
+    role: Annotated[
+        Literal["monitoring", "regulator_desk", "oncall"] | None,
+        Query(description="Whose alerts (default and limit: the token's role)."),
+    ] = None,
     min_severity: Annotated[Literal["info", "warning", "critical"], Query()] = "info",
     alert_status: Annotated[
         list[Literal["open", "acknowledged", "resolved"]] | None, Query(alias="status")
     ] = None,
 ) -> StreamingResponse:
     """Alerts fired in the range as they stand now, as CSV, oldest first."""
+    audience = audience_for(principal.role, role)
+    if audience is None:
+        raise forbidden(f"role {principal.role!r} may not export the {role!r} alerts")
     start, end = _export_range(since, until)
 
     async def pages() -> AsyncIterator[list[tuple[Any, ...]]]:
@@ -192,7 +206,7 @@ async def export_alerts(
                 until=hi.timestamp(),
                 status=tuple(alert_status or ()),
                 min_severity=min_severity,
-                role=role,
+                role=audience,
                 limit=MAX_LIST,
             )
             if len(alerts) >= MAX_LIST:
@@ -306,14 +320,14 @@ async def _daily_summary(pool: ExecutorPool, timezone: str, day: date | None) ->
 Day = Annotated[date | None, Query(description="YYYY-MM-DD in HOTLINE_REPORT_TIMEZONE (default today).")]
 
 
-@router.get("/reports/daily", response_model=DailySummary)
+@router.get("/reports/daily", response_model=DailySummary, dependencies=[ReportReader])
 async def daily_summary(pool: StatsPoolDep, settings: SettingsDep, day: Day = None) -> DailySummary:
     """The day's volume (per hour, per channel), top tags against the day before, alerts (surges
     included) and deadline compliance of the day's complaints as of now."""
     return await _daily_summary(pool, settings.report_timezone, day)
 
 
-@router.get("/reports/daily.html", response_class=HTMLResponse)
+@router.get("/reports/daily.html", response_class=HTMLResponse, dependencies=[ReportReader])
 async def daily_summary_page(pool: StatsPoolDep, settings: SettingsDep, day: Day = None) -> HTMLResponse:
     """The daily summary as a self-contained printable page (bilingual, no scripts)."""
     summary = await _daily_summary(pool, settings.report_timezone, day)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 
-from api.auth import TokenRequired
+from api.auth import require
 from api.readiness import check_readiness
 
 __all__ = ["router"]
@@ -28,9 +28,10 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Readiness, dependencies=[TokenRequired])
+@router.get("/readyz", response_model=Readiness, dependencies=[Depends(require("status.read"))])
 async def readyz(request: Request, response: Response) -> Readiness:
-    """Every dependency answers: broker, Redis, ClickHouse, a model in the registry. 503 otherwise."""
+    """Every dependency answers: broker, Redis, ClickHouse, a model in the registry. 503 otherwise.
+    Any valid token may ask."""
     checks = await check_readiness(request.app.state)
     ready = all(v == "ok" for v in checks.values())
     if not ready:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, s
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require_roles
+from api.auth import forbidden, require
 from api.complaint_producer import BrokerUnavailable
 from api.label_producer import LabelProducer
 from api.roles import Principal
@@ -35,7 +35,7 @@ LOOKUP_CONNECT_TIMEOUT_S = 2.0
 ComplaintId = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$", description="The complaint's id.")
 ]
-Labeller = Annotated[Principal, Depends(require_roles("monitor", "regulator_desk"))]
+Labeller = Annotated[Principal, Depends(require("labels.write"))]
 
 
 @asynccontextmanager
@@ -71,9 +71,19 @@ class LabelAccepted(BaseModel):
     labelled_at: float
 
 
-def _lookup_text(clickhouse_url: str, complaint_id: str) -> str | None:
+def _lookup_text(clickhouse_url: str, complaint_id: str, *, regulator_only: bool) -> str | None:
+    """The complaint's text; for a regulator-only caller, 403 when it is stored but not forwarded."""
     executor = DriverExecutor.from_url(clickhouse_url, connect_timeout=LOOKUP_CONNECT_TIMEOUT_S)
-    return complaint_text(executor, complaint_id)
+    try:
+        text = complaint_text(executor, complaint_id, regulator_only=regulator_only)
+        if text is None and regulator_only and complaint_text(executor, complaint_id) is not None:
+            raise forbidden(
+                "role 'regulator_desk' may label only regulator-forwarded complaints;"
+                f" {complaint_id!r} is not one"
+            )
+        return text
+    finally:
+        executor.close()
 
 
 @router.post(
@@ -98,7 +108,11 @@ async def label_complaint(
         ) from None
     settings = request.app.state.settings
     try:
-        text = await asyncio.to_thread(_lookup_text, settings.clickhouse_url, complaint_id)
+        text = await asyncio.to_thread(
+            _lookup_text, settings.clickhouse_url, complaint_id, regulator_only=principal.regulator_only
+        )
+    except HTTPException:
+        raise
     except Exception as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

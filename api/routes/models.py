@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
-from api.auth import TokenRequired
+from api.auth import require
 from api.deps import RedisDep, SettingsDep
 from api.taxonomy_source import TaxonomyDep
 from online_models import PrequentialAccuracy, Taxonomy
@@ -31,7 +31,7 @@ WORKER_TIMEOUT_S = 30.0
 #: Predictions per second are averaged over this many whole seconds.
 RATE_WINDOW_S = 10
 
-router = APIRouter(tags=["models"], dependencies=[TokenRequired])
+router = APIRouter(tags=["models"])
 
 
 class DimensionStatus(BaseModel):
@@ -90,7 +90,7 @@ async def _status(redis: RedisDep, settings: SettingsDep, taxonomy: Taxonomy) ->
     )
 
 
-@router.get("/api/v1/models", response_model=ModelStatus)
+@router.get("/api/v1/models", response_model=ModelStatus, dependencies=[Depends(require("models.read"))])
 async def model_status(redis: RedisDep, settings: SettingsDep, taxonomy: TaxonomyDep) -> ModelStatus:
     """The published model, prequential accuracy and label counts per dimension, predictions/s,
     and the version each live worker has loaded."""
@@ -149,7 +149,7 @@ class _StatusCollector:
         return [info, published, labels, accuracy, window, predictions, rate, workers]
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, dependencies=[Depends(require("metrics.read"))])
 async def metrics(redis: RedisDep, settings: SettingsDep, taxonomy: TaxonomyDep) -> Response:
     """Prometheus text format of the numbers in ``/api/v1/models``."""
     registry = CollectorRegistry(auto_describe=False)

@@ -14,18 +14,18 @@ from typing import Any, Literal
 
 import orjson
 import yaml
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from alerts import RuleSet, RuleValidationError, parse_rules
-from api.auth import TokenRequired
+from api.auth import require
 from api.deps import RedisDep, SettingsDep
 from storage.alert_rules_store import RulesStore
 
 __all__ = ["RulesOut", "router"]
 
-router = APIRouter(prefix="/api/v1/rules", tags=["rules"], dependencies=[TokenRequired])
+router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
 
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
 _JSON_TYPES = ("application/json",)
@@ -83,7 +83,7 @@ def _invalid(problems: tuple[str, ...] | list[str]) -> JSONResponse:
     )
 
 
-@router.get("", response_model=RulesOut)
+@router.get("", response_model=RulesOut, dependencies=[Depends(require("rules.read"))])
 async def get_rules(settings: SettingsDep, redis: RedisDep) -> RulesOut:
     """The rules in force: the published document, or the rules file when it was edited since."""
     published = await RulesStore(redis, key_prefix=settings.redis_key_prefix).get()
@@ -113,7 +113,11 @@ async def get_rules(settings: SettingsDep, redis: RedisDep) -> RulesOut:
 
 
 @router.put(
-    "", response_model=RulesOut, openapi_extra=_BODY_DOC, responses={422: {"description": "Invalid rules"}}
+    "",
+    response_model=RulesOut,
+    openapi_extra=_BODY_DOC,
+    responses={422: {"description": "Invalid rules"}},
+    dependencies=[Depends(require("rules.write"))],
 )
 async def put_rules(request: Request, settings: SettingsDep, redis: RedisDep) -> RulesOut | JSONResponse:
     """Validate and publish a new rules document; workers apply it within the reload interval."""

@@ -18,9 +18,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
-from api.auth import TokenRequired
+from api.auth import require
+from api.deps import SettingsDep
+from api.roles import Principal
 from storage.clickhouse import DriverExecutor, apply_migrations
-from storage.clickhouse.analytics_deadlines import deadline_compliance, regulator_cases
+from storage.clickhouse.analytics_deadlines import deadline_compliance, regulator_cases, scaled_targets
 from storage.clickhouse.analytics_filters import Granularity, RollupFilter
 from storage.clickhouse.analytics_pool import ExecutorPool
 from storage.clickhouse.analytics_series import volume_series
@@ -30,7 +32,10 @@ __all__ = ["StatsPoolDep", "invalid_query", "parse_tags", "router", "run_query",
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/api/v1/stats", tags=["stats"], dependencies=[TokenRequired])
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+
+#: Volume, hot tags and the branch matrix: the monitoring room (the matrix in api/roles.py).
+StatsReader = Depends(require("stats.read"))
 
 R = TypeVar("R")
 #: A tag reference: ``dimension:tag``.
@@ -137,7 +142,7 @@ class VolumeOut(BaseModel):
     series: list[SeriesOut]
 
 
-@router.get("/volume", response_model=VolumeOut)
+@router.get("/volume", response_model=VolumeOut, dependencies=[StatsReader])
 async def volume(
     pool: StatsPoolDep,
     since: Since = None,
@@ -190,7 +195,7 @@ class HotTagsOut(BaseModel):
     tags: list[HotTagOut]
 
 
-@router.get("/hot-tags", response_model=HotTagsOut)
+@router.get("/hot-tags", response_model=HotTagsOut, dependencies=[StatsReader])
 async def hot(
     pool: StatsPoolDep,
     since: Since = None,
@@ -236,7 +241,7 @@ class MatrixOut(BaseModel):
     counts: list[list[int]] = Field(description="counts[i][j]: complaints at branches[i] tagged tags[j].")
 
 
-@router.get("/branch-tag-matrix", response_model=MatrixOut)
+@router.get("/branch-tag-matrix", response_model=MatrixOut, dependencies=[StatsReader])
 async def matrix(
     pool: StatsPoolDep,
     dimension: Annotated[str, Query(min_length=1, max_length=64)],
@@ -290,15 +295,25 @@ class CompliancesOut(BaseModel):
 @router.get("/deadline-compliance", response_model=CompliancesOut)
 async def compliance(
     pool: StatsPoolDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(require("compliance.read"))],
     since: Since = None,
     until: Until = None,
     regulator_only: bool = False,
 ) -> CompliancesOut:
     """Share of complaints (received in the range; default 30 days) responded to within 60 min,
-    resolved within 48 h and closed (decided) within 15 days (or their extended limit)."""
+    resolved within 48 h and closed (decided) within 15 days (or their extended limit).
+    The regulator desk always gets the regulator-forwarded figures."""
+    regulator_only = regulator_only or principal.regulator_only
     start, end = time_range(since, until, timedelta(days=30))
     figures = await run_query(
-        pool, deadline_compliance, since=start, until=end, now=time.time(), regulator_only=regulator_only
+        pool,
+        deadline_compliance,
+        since=start,
+        until=end,
+        now=time.time(),
+        regulator_only=regulator_only,
+        targets_s=scaled_targets(settings.deadline_time_scale),
     )
     return CompliancesOut(
         since=start,
@@ -344,16 +359,26 @@ class RegulatorCasesOut(BaseModel):
     cases: list[RegulatorCaseOut]
 
 
-@router.get("/regulator-cases", response_model=RegulatorCasesOut)
+@router.get(
+    "/regulator-cases", response_model=RegulatorCasesOut, dependencies=[Depends(require("regulator.read"))]
+)
 async def regulator(
     pool: StatsPoolDep,
+    settings: SettingsDep,
     since: Since = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> RegulatorCasesOut:
     """Regulator-forwarded complaints (default: the last 60 days), newest first, with deadline states."""
     now = time.time()
     start, _ = time_range(since, None, timedelta(days=60))
-    cases = await run_query(pool, regulator_cases, since=start, now=now, limit=limit)
+    cases = await run_query(
+        pool,
+        regulator_cases,
+        since=start,
+        now=now,
+        limit=limit,
+        targets_s=scaled_targets(settings.deadline_time_scale),
+    )
     return RegulatorCasesOut(
         now=now,
         cases=[

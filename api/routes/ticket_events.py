@@ -18,11 +18,11 @@ from typing import Annotated, Literal
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, FastAPI, HTTPException, Path, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.auth import TokenRequired
+from api.auth import require
 from streams.alert_records import TICKETS_TOPIC, TicketEvent
 
 __all__ = ["TicketEventAccepted", "TicketEventIn", "router"]
@@ -59,7 +59,7 @@ async def _producer_lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(
     prefix="/api/v1/complaints",
     tags=["complaints"],
-    dependencies=[TokenRequired],
+    dependencies=[Depends(require("tickets.write"))],
     lifespan=_producer_lifespan,
 )
 

@@ -27,13 +27,13 @@ import statistics
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import websockets
 
 from asr import frame_bytes, split_frames
 from hotline.bench.asr_speech import KOREAN_SENTENCES, synthesize_speech
+from hotline.bench.stack_processes import cpu_seconds, find_process, rss_mb
 from hotline.settings import Settings
 
 __all__ = ["find_process", "run_asr_bench"]
@@ -51,7 +51,6 @@ WARMUP_S = 20.0
 #: How long to wait for the final result after eof, and for any reply, before giving up.
 FINAL_TIMEOUT_S = 30.0
 RSS_SAMPLE_S = 0.5
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -60,47 +59,6 @@ class _Stream:
     received: list[float] = field(default_factory=list)
     results: int = 0
     error: str | None = None
-
-
-def find_process(role: str, settings: Settings) -> int | None:
-    """Pid of the ``hotline <role>`` process serving ``settings`` (same broker URL), if any."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        words = [a.decode(errors="replace") for a in argv if a]
-        if role not in words or not any("hotline" in w for w in words):
-            continue
-        env = dict(e.decode(errors="replace").split("=", 1) for e in environ if b"=" in e)
-        if env.get("HOTLINE_KAFKA_URL", Settings.model_fields["kafka_url"].default) == settings.kafka_url:
-            return int(entry.name)
-    return None
-
-
-def _cpu_seconds(pid: int | None) -> float | None:
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime + stime
-
-
-def _rss_mb(pid: int | None) -> float | None:
-    if pid is None:
-        return None
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -154,12 +112,12 @@ async def _level(
     async def sample_rss() -> None:
         while True:
             for role, pid in pids.items():
-                value = _rss_mb(pid)
+                value = rss_mb(pid)
                 if value is not None:
                     rss[role] = max(rss.get(role, 0.0), value)
             await asyncio.sleep(RSS_SAMPLE_S)
 
-    cpu_before = {role: _cpu_seconds(pid) for role, pid in pids.items()}
+    cpu_before = {role: cpu_seconds(pid) for role, pid in pids.items()}
     sampler = asyncio.ensure_future(sample_rss())
     calls = []
     for i in range(n):
@@ -173,7 +131,7 @@ async def _level(
     await asyncio.gather(*calls)
     wall = time.monotonic() - started
     sampler.cancel()
-    cpu_after = {role: _cpu_seconds(pid) for role, pid in pids.items()}
+    cpu_after = {role: cpu_seconds(pid) for role, pid in pids.items()}
 
     lags = [r - s for st in streams for s, r in zip(st.scheduled, st.received, strict=False)]
     audio_s = n * per_call * FRAME_S

@@ -53,8 +53,11 @@ def start(state_dir: Path, url: str) -> str:
             str(port),
             "--save",
             "",
+            # AOF as in docker-compose.yml: models, tokens and the alert stream survive a restart.
             "--appendonly",
-            "no",
+            "yes",
+            "--appendfsync",
+            "everysec",
             "--dir",
             str(data_dir),
             "--daemonize",

@@ -28,9 +28,10 @@ from storage.clickhouse.call_sink import CallSink, UtteranceSink
 from storage.clickhouse.chdb_executor import ChdbExecutor
 from storage.clickhouse.complaint_row import normalize_complaint
 from storage.clickhouse.complaint_sink import ComplaintSink, SchemaNotReadyError
-from storage.clickhouse.executor import ClickHouseExecutor, DriverExecutor
+from storage.clickhouse.executor import CONNECTION_ERRORS, ClickHouseExecutor, DriverExecutor
 from storage.clickhouse.label_queries import complaint_text
 from storage.clickhouse.queries import (
+    branch_row_counts,
     count_complaints,
     existing_event_ids,
     latest_complaints,
@@ -51,6 +52,7 @@ from storage.clickhouse.sql_literals import quote_identifier, render_literal, su
 
 __all__ = [
     "COMPLAINT_COLUMNS",
+    "CONNECTION_ERRORS",
     "MIGRATIONS",
     "BatchingSink",
     "BranchTagMatrix",
@@ -73,6 +75,7 @@ __all__ = [
     "VolumeSeries",
     "apply_migrations",
     "apply_retention",
+    "branch_row_counts",
     "branch_tag_matrix",
     "choose_granularity",
     "complaint_rows",

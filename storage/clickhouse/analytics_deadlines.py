@@ -30,10 +30,25 @@ __all__ = [
     "deadline_compliance",
     "insert_ticket_events",
     "regulator_cases",
+    "scaled_targets",
 ]
 
 #: Targets per milestone: first response 60 min, resolution 48 h, decision 15 days (CBIRC 2020 No.3).
 DEFAULT_TARGETS_S: dict[str, int] = {"responded": 3600, "resolved": 48 * 3600, "closed": 15 * 86400}
+
+
+def scaled_targets(factor: float) -> dict[str, int]:
+    """The default targets on a clock ``factor`` times faster (a demo's), as the worker scales its
+    deadline rules: whole seconds, at least one.
+
+    Examples
+    --------
+    >>> scaled_targets(60)
+    {'responded': 60, 'resolved': 2880, 'closed': 21600}
+    """
+    return {kind: max(1, round(target / factor)) for kind, target in DEFAULT_TARGETS_S.items()}
+
+
 #: Share of a target after which an open deadline shows as a warning.
 WARN_AT = 0.8
 #: Rows fetched per case asked for: room for not-yet-merged duplicates of a complaint.

@@ -14,14 +14,17 @@ from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
 from clickhouse_driver import Client
+from clickhouse_driver.errors import NetworkError, SocketTimeoutError
 
 from storage.clickhouse.sql_literals import quote_identifier, substitute_params
 
-__all__ = ["ClickHouseExecutor", "DriverExecutor", "insert_statement"]
+__all__ = ["CONNECTION_ERRORS", "ClickHouseExecutor", "DriverExecutor", "insert_statement"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 9000
+#: What a server that is down or restarting raises (worth waiting for, unlike a bad statement).
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (NetworkError, SocketTimeoutError, OSError, EOFError)
 DEFAULT_SECURE_PORT = 9440
 
 

@@ -15,6 +15,7 @@ from storage.clickhouse.executor import ClickHouseExecutor
 from storage.clickhouse.schema import COMPLAINT_COLUMNS
 
 __all__ = [
+    "branch_row_counts",
     "count_complaints",
     "existing_event_ids",
     "latest_complaints",
@@ -57,16 +58,35 @@ def existing_event_ids(
     return found
 
 
-def visible_event_ids(executor: ClickHouseExecutor, *, branch: str, among: Sequence[str]) -> set[str]:
-    """Which of ``among`` are stored for ``branch`` (benchmarks poll this to time visibility)."""
+def visible_event_ids(
+    executor: ClickHouseExecutor, *, branch: str, among: Sequence[str], received_from: Moment | None = None
+) -> set[str]:
+    """Which of ``among`` are stored for ``branch`` (benchmarks poll this to time visibility).
+
+    ``received_from`` (no id was received earlier) lets a long run's polls skip the older rows.
+    """
     found: set[str] = set()
+    since = "" if received_from is None else " AND received_at >= %(lo)s"
     for chunk in _chunks(tuple(dict.fromkeys(among))):
+        params: dict[str, object] = {"branch": branch, "ids": chunk}
+        if received_from is not None:
+            params["lo"] = _as_datetime(received_from).replace(microsecond=0)
         rows = executor.execute(
-            "SELECT DISTINCT event_id FROM complaints WHERE branch = %(branch)s AND event_id IN %(ids)s",
-            {"branch": branch, "ids": chunk},
+            "SELECT DISTINCT event_id FROM complaints"
+            f" WHERE branch = %(branch)s AND event_id IN %(ids)s{since}",
+            params,
         )
         found.update(str(row[0]) for row in rows)
     return found
+
+
+def branch_row_counts(executor: ClickHouseExecutor, *, branch: str) -> tuple[int, int]:
+    """Rows physically stored for ``branch`` and distinct event ids among them (no FINAL: the
+    difference is the duplicates a merge has not yet removed)."""
+    rows = executor.execute(
+        "SELECT count(), uniqExact(event_id) FROM complaints WHERE branch = %(branch)s", {"branch": branch}
+    )
+    return int(rows[0][0]), int(rows[0][1])
 
 
 def minute_counts(

@@ -11,12 +11,15 @@ import logging
 import time
 from functools import partial
 
+from redis.exceptions import RedisError
+
 from alerts import escalate
 from hotline.settings import get_settings
 from storage.alert_states import AlertNotFound
 from storage.clickhouse.alert_queries import insert_alert_events
 from streams.alert_context import alert_context
 from streams.app import app
+from streams.outage_log import OutageLog
 
 __all__ = ["archive_alert_events", "escalate_unacknowledged_alerts"]
 
@@ -27,6 +30,9 @@ _settings = get_settings()
 ARCHIVE_BATCH = 2000
 #: Reader name of the archiver's cursor in the alert stream.
 ARCHIVE_READER = "clickhouse-archive"
+#: Both timers retry every tick while a store is down: their logs say so sparsely.
+_escalation_outage = OutageLog("escalation check", log)
+_archive_outage = OutageLog("alert archive to ClickHouse", log)
 
 
 @app.timer(_settings.alert_timer_s, on_leader=True)
@@ -36,16 +42,21 @@ async def escalate_unacknowledged_alerts() -> None:
         return
     store = alert_context.store
     now = time.time()
-    for alert_id in await store.due_escalations(now):
-        try:
-            outcome = await store.transition(alert_id, partial(escalate, at=now), "escalated")
-        except AlertNotFound:
-            await store.forget_escalation(alert_id)
-            continue
-        if outcome.stream_id is not None:
-            log.warning("ESCALATED %s: unacknowledged since %.0f", alert_id, outcome.alert.fired_at)
-        else:  # acknowledged or resolved meanwhile
-            await store.forget_escalation(alert_id)
+    try:
+        for alert_id in await store.due_escalations(now):
+            try:
+                outcome = await store.transition(alert_id, partial(escalate, at=now), "escalated")
+            except AlertNotFound:
+                await store.forget_escalation(alert_id)
+                continue
+            if outcome.stream_id is not None:
+                log.warning("ESCALATED %s: unacknowledged since %.0f", alert_id, outcome.alert.fired_at)
+            else:  # acknowledged or resolved meanwhile
+                await store.forget_escalation(alert_id)
+    except RedisError as exc:  # Redis away: a timer error would stop the worker; the schedule stays
+        _escalation_outage.failed(exc)
+        return
+    _escalation_outage.recovered()
 
 
 @app.timer(_settings.alert_timer_s, on_leader=True)
@@ -64,4 +75,6 @@ async def archive_alert_events() -> None:
             if len(entries) < ARCHIVE_BATCH:
                 break
     except Exception as exc:  # ClickHouse or Redis away: the cursor stays, the next tick retries
-        log.warning("alert archive behind (will retry): %r", exc)
+        _archive_outage.failed(exc)
+        return
+    _archive_outage.recovered()

@@ -17,6 +17,7 @@ from streams.decoding import decode_or_dead_letter
 from streams.records import ComplaintEvent, WindowIncrement
 from streams.topics import complaints_in, window_increments
 from streams.worker_context import context
+from streams.worker_metrics import CLASSIFY_BATCH_SECONDS, CLASSIFY_LATENCY_SECONDS
 
 __all__ = ["classify_complaints"]
 
@@ -32,6 +33,7 @@ async def classify_complaints(stream: faust.StreamT) -> None:
     await context.ready.wait()
     async for events in stream.noack_take(_settings.classify_batch_size, within=_settings.classify_batch_s):
         await context.sink.wait_for_room()
+        started = time.perf_counter()
         complaints = [await decode_or_dead_letter(event, ComplaintEvent) for event in events]
         valid = [c for c in complaints if c is not None]
         tag_lists = _tag(valid)
@@ -43,6 +45,9 @@ async def classify_complaints(stream: faust.StreamT) -> None:
         if valid and context.tagger.tagger is not None:
             await context.tagger.count_predictions(len(valid))
         await _send_window_counts(events, complaints, tag_lists)
+        CLASSIFY_BATCH_SECONDS.observe(time.perf_counter() - started)
+        for c in valid:
+            CLASSIFY_LATENCY_SECONDS.observe(now - c.received_at)
 
 
 def _tag(complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:

@@ -19,13 +19,14 @@ from pydantic import ValidationError
 
 from alerts import Alert, DeadlineRule, RegulatorRule, Ticket, build_regulator_alert
 from hotline.settings import get_settings
-from streams.agents.deadlines import apply_ticket_events
 from streams.alert_context import alert_context
 from streams.alert_records import TicketEvent
 from streams.app import app
 from streams.records import ComplaintEvent
+from streams.ticket_clocks import apply_ticket_events
 from streams.topics import complaints_in
 from streams.worker_context import context
+from streams.worker_metrics import count_raised
 
 __all__ = ["alert_on_complaints", "received_event"]
 
@@ -87,6 +88,7 @@ def _regulator_alerts(rules: Sequence[RegulatorRule], complaints: Sequence[Compl
 
 async def _raise(alerts: Sequence[Alert]) -> None:
     outcomes = await alert_context.store.raise_many([(alert, None) for alert in alerts])
+    count_raised("regulator_forwarded", outcomes)
     fired = sum(1 for o in outcomes if o.event == "fired")
     if fired:
         log.info("%d regulator-forwarded alert(s) raised", fired)

@@ -27,7 +27,6 @@ from alerts import (
     STOPPED_BY,
     DeadlineRule,
     Ticket,
-    TicketStep,
     build_deadline_alert,
     clock_state,
     deadline_signals,
@@ -43,15 +42,15 @@ from streams.alert_records import TicketEvent
 from streams.alert_topics import tickets
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
+from streams.ticket_clocks import MAX_ATTEMPTS, apply_ticket_events, deadline_rules, ticket_store
 from streams.worker_context import context
+from streams.worker_metrics import count_raised
 
 __all__ = ["apply_ticket_events", "check_deadlines", "track_ticket_events"]
 
 log = logging.getLogger(__name__)
 _settings = get_settings()
 
-#: Attempts at a ticket write that keeps losing races (each re-reads).
-MAX_ATTEMPTS = 8
 #: Ticket events per micro-batch (one ClickHouse insert each).
 BATCH = 500
 BATCH_S = 0.2
@@ -59,14 +58,6 @@ BATCH_S = 0.2
 ARCHIVED_KINDS = frozenset({"assigned", "responded", "paused", "resumed", "resolved", "closed", "extended"})
 #: The clock whose paused time a milestone carries into ClickHouse.
 MILESTONE_CLOCK = {"responded": "first_response", "resolved": "resolution", "closed": "decision"}
-
-
-def _store() -> TicketStore:
-    return TicketStore(alert_context.redis, key_prefix=_settings.redis_key_prefix)
-
-
-def _rules() -> tuple[DeadlineRule, ...]:
-    return context.rules.rules.enabled_of(DeadlineRule)
 
 
 @app.agent(tickets)
@@ -91,77 +82,11 @@ async def track_ticket_events(stream: faust.StreamT) -> None:
                 log.warning("%d ticket event(s) not archived to ClickHouse: %r", len(archived), exc)
 
 
-def _step(event: TicketEvent) -> tuple[TicketStep, dict[str, Any]]:
-    step = TicketStep(event.event_id, event.kind, event.at, event.deadlines, event.limit_days, event.note)
-    received = (
-        {
-            "channel": event.channel,
-            "branch": event.branch,
-            "line": event.line,
-            "regulator_forwarded": event.regulator_forwarded,
-            "regulator_ref": event.regulator_ref,
-        }
-        if event.kind == "received"
-        else {}
-    )
-    return step, received
-
-
-async def apply_ticket_events(events: Sequence[TicketEvent]) -> list[Ticket | None]:
-    """Apply ``events`` to their tickets in Redis, in order, with two round trips per attempt; each
-    result is the ticket after its event, or None when the event was applied before.
-
-    Several events of one ticket in one call: the later ones lose the first write's race and are
-    applied on the next attempt, on top of it.
-    """
-    store = _store()
-    rules = _rules()
-    results: list[Ticket | None] = [None] * len(events)
-    pending = list(range(len(events)))
-    for _ in range(MAX_ATTEMPTS):
-        if not pending:
-            break
-        raws = await store.get_many([events[i].complaint_id for i in pending])
-        writes: list[tuple[int, Ticket]] = []
-        batch: list[tuple[str, str | None, str, float | None]] = []
-        claimed: set[str] = set()
-        retry: list[int] = []
-        now = time.time()
-        for index, raw in zip(pending, raws, strict=True):
-            event = events[index]
-            if event.complaint_id in claimed:  # a second event of this ticket: after the first lands
-                retry.append(index)
-                continue
-            ticket = Ticket.from_dict(orjson.loads(raw)) if raw else Ticket(event.complaint_id)
-            step, received = _step(event)
-            if not ticket.apply(step, **received):
-                continue  # seen before
-            claimed.add(event.complaint_id)
-            writes.append((index, ticket))
-            batch.append(
-                (
-                    event.complaint_id,
-                    raw,
-                    orjson.dumps(ticket.to_dict()).decode(),
-                    next_check_at(ticket, rules, now),
-                )
-            )
-        for (index, ticket), ok in zip(writes, await store.compare_and_set_many(batch), strict=True):
-            if ok:
-                results[index] = ticket
-            else:
-                retry.append(index)
-        pending = sorted(retry)
-    for index in pending:
-        log.error("ticket event %s not applied: its ticket kept changing", events[index].event_id)
-    return results
-
-
 def _archive_row(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
     clock = MILESTONE_CLOCK.get(event.kind)
     state = clock_state(ticket, clock, 1, event.at) if clock else None
     limit_days = 0
-    for rule in _rules():
+    for rule in deadline_rules():
         if rule.decision is not None and rule.matches(ticket):
             decision = clock_state(
                 ticket, "decision", rule.decision, event.at, extensions=rule.decision_extensions
@@ -201,8 +126,8 @@ async def check_deadlines() -> None:
     """Raise every deadline warning and breach that is due (leader only)."""
     if not (alert_context.ready.is_set() and context.ready.is_set()):
         return
-    store = _store()
-    rules = _rules()
+    store = ticket_store()
+    rules = deadline_rules()
     now = time.time()
     try:
         due = await store.due(now)
@@ -229,7 +154,9 @@ async def _check(store: TicketStore, complaint_id: str, rules: Sequence[Deadline
         # Raised before the ticket records them: a crash in between raises them again, and the
         # alert ids (fixed per complaint, clock, stage and limit) make that a no-op.
         if alerts:
-            await alert_context.store.raise_many([(alert, None) for alert in alerts])
+            count_raised(
+                "deadline", await alert_context.store.raise_many([(alert, None) for alert in alerts])
+            )
         for signal, alert in zip(signals, alerts, strict=True):
             ticket.signaled[signal.key] = alert.alert_id
             log.warning("DEADLINE %s %s %s: %s", complaint_id, signal.clock, signal.stage, alert.reason)

@@ -28,6 +28,7 @@ from streams.app import app
 from streams.call_records import UtteranceEvent, complaint_id_for_call
 from streams.call_topics import calls_utterances
 from streams.worker_context import context
+from streams.worker_metrics import count_raised
 
 __all__ = ["alert_on_call_utterances", "risky_utterance"]
 
@@ -97,6 +98,7 @@ async def alert_on_call_utterances(stream: faust.StreamT) -> None:
                 ]
         if alerts:
             outcomes = await alert_context.store.raise_many(alerts)
+            count_raised("live_call", outcomes)
             for outcome in outcomes:
                 if outcome.event == "fired" and outcome.alert is not None:
                     log.warning(

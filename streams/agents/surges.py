@@ -37,6 +37,7 @@ from streams.alert_topics import volume_ticks
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
 from streams.worker_context import context
+from streams.worker_metrics import count_raised
 
 __all__ = ["detect_volume_anomalies", "tick_volume_series", "volume_detectors"]
 
@@ -190,5 +191,6 @@ async def _raise(rule: VolumeRule, tick: VolumeTick, signal: SurgeSignal | Silen
     else:
         return
     outcome = await alert_context.store.raise_alert(alert, cooldown_seconds=rule.cooldown_seconds)
+    count_raised(rule.kind, [outcome])
     if outcome.event == "fired":
         log.warning("ALERT %s [%s] %s: %s", alert.alert_id, alert.severity, alert.rule_id, alert.reason)

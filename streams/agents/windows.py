@@ -16,6 +16,7 @@ from streams.decoding import decode_or_dead_letter
 from streams.records import WindowIncrement
 from streams.topics import window_increments
 from streams.worker_context import context
+from streams.worker_metrics import count_raised
 
 __all__ = ["count_windows", "window_counts"]
 
@@ -103,6 +104,7 @@ async def _maybe_alert(rule: ThresholdRule, increment: WindowIncrement, *, befor
     if alert is None:
         return False
     outcome = await alert_context.store.raise_alert(alert, cooldown_seconds=rule.cooldown_seconds)
+    count_raised("threshold", [outcome])
     if outcome.event is None:
         log.info("alert %s already raised (redelivery); not repeated", alert.alert_id)
     elif outcome.alert is not None and outcome.event == "updated":

@@ -159,3 +159,37 @@ async def test_alerts_without_a_series_are_raised_once(
         lone.alert_id,
         other.alert_id,
     ]
+
+
+async def test_raise_waits_out_an_unreachable_redis_and_stores_the_alert_once(
+    make_rule: RuleFactory, tmp_path
+) -> None:
+    """A worker's store retries while Redis is down (the agent pauses) instead of losing the alert."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from hotline.local_services import redis_server
+    from tests.conftest import free_port
+
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    client = aioredis.Redis.from_url(url)
+    store = AlertStore(
+        client, key_prefix="test-unreachable", unreachable_retry_s=60, unreachable_backoff_max_s=0.5
+    )
+    alert = _crossing(make_rule, 0)
+    raising = asyncio.ensure_future(store.raise_alert(alert, cooldown_seconds=600))
+    try:
+        await asyncio.sleep(1.5)
+        assert not raising.done()  # still retrying: nothing listens on the port yet
+        await asyncio.to_thread(redis_server.start, tmp_path, url)
+        outcome = await asyncio.wait_for(raising, 30)
+        assert outcome.event == "fired"
+        assert [a["alert_id"] for _, a in await store.stream.latest(10)] == [alert.alert_id]
+        # Without a retry budget the outage is the caller's to handle.
+        once = AlertStore(aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0"), key_prefix="x")
+        with pytest.raises(RedisConnectionError):
+            await once.raise_alert(alert)
+        await once.redis.aclose()
+    finally:
+        raising.cancel()
+        await client.aclose()
+        await asyncio.to_thread(redis_server.stop, tmp_path)

@@ -42,12 +42,14 @@ def test_board_numbers_alerts_and_finds_them() -> None:
 
 @pytest.mark.services
 async def test_watch_shows_oncall_alerts_and_acknowledges_them(pipeline: Pipeline) -> None:
+    """With an on-call token (as on-call managers have), ``--role oncall`` is the token's own audience."""
+    oncall = pipeline.stack.role_token("oncall", "night-shift")
     proc = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "watch", "--role", "oncall", "--who", "night-shift"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env=pipeline.stack.env,
+        env={**pipeline.stack.env, "HOTLINE_API_TOKEN": oncall},
         cwd=ROOT,
         text=True,
         bufsize=1,
@@ -103,3 +105,19 @@ async def test_watch_shows_oncall_alerts_and_acknowledges_them(pipeline: Pipelin
             proc.kill()
             proc.wait()
         await client.aclose()
+
+
+@pytest.mark.services
+def test_watch_asking_beyond_its_role_stops_with_the_reason(pipeline: Pipeline) -> None:
+    desk = pipeline.stack.role_token("regulator_desk", "desk")
+    result = subprocess.run(
+        [sys.executable, "-m", "hotline.cli", "watch", "--role", "oncall"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env={**pipeline.stack.env, "HOTLINE_API_TOKEN": desk},
+        cwd=ROOT,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "refused the feed: role 'regulator_desk' sees only the 'regulator_desk' alerts" in result.stderr

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import ROOT, Stack, free_port
+from tests.conftest import ROOT, Stack, bootstrap_model, free_port
 
 pytestmark = pytest.mark.services
 
@@ -47,15 +47,7 @@ def fuzz_api(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
     url = f"http://127.0.0.1:{port}"
     # A published model, so /readyz can answer 200 (it answers 503 while a dependency is missing).
-    boot = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", env["HOTLINE_BOOTSTRAP_DATA"]],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert boot.returncode == 0, boot.stderr
+    bootstrap_model(env)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -24,18 +24,18 @@ SHOW_WITHIN_MS = 2000
 
 
 class Page:
-    """A signed-in dashboard page that records console errors and uncaught exceptions."""
+    """A page signed in with a token of ``role`` that records console errors and uncaught exceptions."""
 
     def __init__(self, browser: Any, pipeline: Pipeline, *, role: str, width: int, height: int) -> None:
+        token = pipeline.stack.token if role == "admin" else pipeline.stack.role_token(role, f"dash-{role}")
         self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"{m.text} {m.location}"))
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         self.page.goto(pipeline.url + "/")
-        self.page.fill("#token", pipeline.stack.token)
+        self.page.fill("#token", token)
         self.page.fill("#operator", "王值班")
-        self.page.select_option("#role", role)
         self.page.click("#login-form button[type=submit]")
         self.page.wait_for_selector('#status[data-state="connected"]', timeout=10_000)
 
@@ -48,7 +48,7 @@ class Page:
 
 @pytest.fixture
 def monitoring(browser: Any, dashboard_stack: Pipeline) -> Iterator[Page]:
-    page = Page(browser, dashboard_stack, role="monitoring", width=1440, height=900)
+    page = Page(browser, dashboard_stack, role="monitor", width=1440, height=900)
     yield page
     page.close()
 
@@ -126,7 +126,7 @@ def test_wall_screen_and_laptop_layouts(browser: Any, dashboard_stack: Pipeline)
         "laptop-1280": (1280, 800),
         "phone": (390, 844),
     }.items():
-        view = Page(browser, dashboard_stack, role="monitoring", width=width, height=height)
+        view = Page(browser, dashboard_stack, role="monitor", width=width, height=height)
         try:
             view.page.wait_for_timeout(1500)
             overflow = view.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -160,12 +160,36 @@ def test_regulator_desk_sees_its_panels_and_customer_text_stays_text(
         assert page.evaluate("window.__pwned === undefined")
         assert case.locator(".deadline").count() == 3
         assert "st-open" in (case.locator(".deadline").first.get_attribute("class") or "")
-        assert page.locator('[data-panel="volume"]').is_hidden()
+        # Only the desk's part: its tracker, compliance and alerts; nothing it may not read.
+        shown = [p for p in page.locator("[data-panel]").all() if p.is_visible()]
+        assert {p.get_attribute("data-panel") for p in shown} == {"regulator", "compliance", "alerts"}
+        assert page.locator("#export-complaints").is_visible() and page.locator("#report").is_hidden()
+        assert page.locator("#role-name").inner_text() == "监管对接"
         assert page.locator('[data-panel="compliance"] .gauge').count() == 3
         page.wait_for_timeout(1200)  # the countdown ticks every second
         assert "剩余" in case.locator(".dl-clock").first.inner_text()
         desk.shot("regulator-desk-zh")
         assert desk.errors == []
+    finally:
+        desk.close()
+
+
+def test_oncall_sees_only_the_alert_feed_and_calls_nothing_it_may_not(
+    browser: Any, dashboard_stack: Pipeline
+) -> None:
+    desk = Page(browser, dashboard_stack, role="oncall", width=1280, height=800)
+    refused: list[str] = []
+    desk.page.on("response", lambda r: r.status == 403 and refused.append(r.url))
+    try:
+        page = desk.page
+        shown = [p for p in page.locator("[data-panel]").all() if p.is_visible()]
+        assert [p.get_attribute("data-panel") for p in shown] == ["alerts"]
+        for button in ("#report", "#export-complaints", "#export-alerts"):
+            assert page.locator(button).is_hidden()
+        assert page.locator("#role-name").inner_text() == "值班经理"
+        page.wait_for_timeout(1500)  # any panel that polls would have asked by now
+        desk.shot("oncall-zh")
+        assert refused == [] and desk.errors == []
     finally:
         desk.close()
 
@@ -185,8 +209,8 @@ def test_a_wrong_token_is_refused(browser: Any, dashboard_stack: Pipeline) -> No
 
 
 def test_live_calls_show_the_running_transcript_and_risk(browser: Any, dashboard_stack: Pipeline) -> None:
-    """A live call as the transcribe agent records it (through the live-call store) shows on the
-    on-call desk with its transcript so far, the words in progress and its risk."""
+    """A live call as the transcribe agent records it (through the live-call store) shows in the
+    monitoring room with its transcript so far, the words in progress and its risk."""
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
@@ -237,7 +261,7 @@ def test_live_calls_show_the_running_transcript_and_risk(browser: Any, dashboard
             pool.submit(asyncio.run, coroutine).result()
 
     run(seed())
-    desk = Page(browser, dashboard_stack, role="oncall", width=1280, height=800)
+    desk = Page(browser, dashboard_stack, role="monitor", width=1280, height=800)
     try:
         call = desk.page.locator(".call", has_text=line)
         call.wait_for(timeout=10_000)
@@ -245,8 +269,7 @@ def test_live_calls_show_the_running_transcript_and_risk(browser: Any, dashboard
         assert call.locator(".utt.risk-high").inner_text() == "我要去12378投诉你们"
         assert call.locator(".utt.partial").inner_text() == "还有手续费"
         assert "0.92" in call.locator(".risk").inner_text()
-        assert desk.page.locator('[data-panel="volume"]').is_hidden()
-        desk.shot("oncall-live-call-zh")
+        desk.shot("monitor-live-call-zh")
         assert desk.errors == []
     finally:
         desk.close()
@@ -314,6 +337,7 @@ def test_critical_alert_raises_a_browser_notification(browser: Any, dashboard_st
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, raise_alerts()).result()
         page.locator(".alert-list li.sev-critical", has_text=branch).wait_for(timeout=5_000)
+
         # Other tests share the stack and may raise critical alerts of their own: look at ours only.
         def our_notes() -> list[dict[str, str]]:
             return [n for n in page.evaluate("window.__notes") if branch in n["body"]]

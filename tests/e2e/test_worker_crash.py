@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
@@ -15,9 +16,10 @@ import httpx
 import pytest
 import redis
 
+from hotline.local_services import tansu
 from storage.alert_stream import AlertStream
 from storage.clickhouse import DriverExecutor, apply_migrations, count_complaints
-from tests.conftest import ROOT, Stack, free_port
+from tests.conftest import ROOT, Stack, bootstrap_model, free_port
 
 pytestmark = pytest.mark.services
 
@@ -66,22 +68,19 @@ def test_kill_9_mid_stream_loses_and_repeats_nothing(stack: Stack, tmp_path) -> 
     rules = tmp_path / "rules.yaml"
     rules.write_text(_rules(branch))
     port = free_port()
+    # A broker of its own: the session's Tansu (memory-only) gets slower the more the suite's
+    # earlier tests put on it, and this test is about a worker's restart, not about that broker.
+    broker_state, broker_port = tmp_path / "tansu", free_port()
+    print(tansu.start(broker_state, "127.0.0.1", broker_port))
     env = {
         **stack.env,
+        "HOTLINE_KAFKA_URL": f"kafka://127.0.0.1:{broker_port}",
         "HOTLINE_TOPIC_PREFIX": f"crash{run}",
         "HOTLINE_REDIS_KEY_PREFIX": f"hotline-test-crash-{run}",
         "HOTLINE_RULES_PATH": str(rules),
         "HOTLINE_API_PORT": str(port),
     }
-    boot = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", env["HOTLINE_BOOTSTRAP_DATA"]],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert boot.returncode == 0, boot.stderr
+    bootstrap_model(env)
     log_dir = Path(os.environ.get("HOTLINE_TEST_LOG_DIR", str(tmp_path)))
     log_dir.mkdir(parents=True, exist_ok=True)
     worker = _spawn(env, "worker", log_dir)
@@ -154,10 +153,18 @@ def test_kill_9_mid_stream_loses_and_repeats_nothing(stack: Stack, tmp_path) -> 
         alerts = AlertStream(
             redis.asyncio.Redis.from_url(stack.settings.redis_url), key_prefix=env["HOTLINE_REDIS_KEY_PREFIX"]
         )
-        import asyncio
 
-        entries = asyncio.run(alerts.latest(100))
-        fired = [alert for _, alert in entries]
+        # The rows are in; the window counts follow them (each flush acks its increments), so wait
+        # for the alert instead of guessing how long a loaded machine takes, then for any duplicate.
+        async def settled_alerts() -> list[tuple[str, dict]]:
+            deadline = time.monotonic() + 60
+            while not await alerts.latest(1):
+                assert time.monotonic() < deadline, "no alert within 60 s of the rows being stored"
+                await asyncio.sleep(0.25)
+            await asyncio.sleep(3)
+            return await alerts.latest(100)
+
+        fired = [alert for _, alert in asyncio.run(settled_alerts())]
         assert [a["rule_id"] for a in fired] == ["crash-exact"], fired
         assert fired[0]["count"] == N
     finally:
@@ -173,3 +180,4 @@ def test_kill_9_mid_stream_loses_and_repeats_nothing(stack: Stack, tmp_path) -> 
         keys = list(client.scan_iter(f"{env['HOTLINE_REDIS_KEY_PREFIX']}:*"))
         if keys:
             client.delete(*keys)
+        print(tansu.stop(broker_state))

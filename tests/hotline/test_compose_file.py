@@ -29,7 +29,7 @@ SECRET_VARS = (
     "HOTLINE_CLICKHOUSE_PASSWORD",
 )
 BACKING_SERVICES = ("kafka", "redis", "clickhouse")
-APP_SERVICES = ("worker", "api")
+APP_SERVICES = ("worker", "alerts", "api")
 
 
 def _compose_command() -> list[str] | None:
@@ -88,7 +88,8 @@ def test_compose_config_renders_the_scalable_stack(secret_values: dict[str, str]
     worker = services["worker"]
     assert "container_name" not in worker, "a fixed container name breaks --scale worker=N"
     assert not worker.get("ports"), "a published port breaks --scale worker=N"
-    assert worker["command"] == ["worker"]
+    assert worker["command"] == ["worker", "--agents", "tagging"]
+    assert services["alerts"]["command"] == ["worker", "--agents", "alerts"]
     assert services["api"]["command"] == ["api"]
     assert any(str(p.get("published")) == "8080" and p["target"] == 8080 for p in services["api"]["ports"])
     assert services["worker"]["image"] == services["api"]["image"]

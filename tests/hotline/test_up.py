@@ -1,4 +1,4 @@
-"""`hotline up --demo` supervises a worker, the API and the simulator, and stops them all."""
+"""`hotline up --demo` supervises two workers, the API and the simulator, and stops them all."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def hotline_up(stack: Stack, tmp_path) -> Iterator[Up]:
         "HOTLINE_API_PORT": str(free_port()),
         "HOTLINE_TOPIC_PREFIX": f"up{run}",
         "HOTLINE_REDIS_KEY_PREFIX": f"hotline-test-up-{run}",
+        "HOTLINE_WORKER_METRICS_PORT": str(free_port()),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "up", "--demo", "--rate", "20", "--data", str(data)],
@@ -94,10 +95,15 @@ def test_up_demo_serves_then_ctrl_c_stops_every_child(stack: Stack, tmp_path) ->
         url = up.wait_for(r"Hotline Monitor is running: (http://127\.0\.0\.1:\d+)", 120)[1]
         assert httpx.get(f"{url}/healthz").status_code == 200
         up.wait_for(r"^worker\s+\| .*Ready", 60)
+        up.wait_for(r"^alerts\s+\| .*Ready", 60)
+        metrics_url = up.wait_for(r"workers (http://\S+/metrics)", 5)[1]
+        token = {"Authorization": f"Bearer {stack.token}"}
+        assert httpx.get(metrics_url).status_code == 401
+        assert "hotline_consumer_lag" in httpx.get(metrics_url, headers=token).text
         up.wait_for(r"^api\s+\| ", 5)
         up.wait_for(r"\[up\] started simulator", 10)
         pids = up.child_pids()
-        assert set(pids) == {"worker", "api", "simulator"}
+        assert set(pids) == {"worker", "alerts", "api", "simulator"}
         up.proc.send_signal(signal.SIGINT)
         assert up.proc.wait(60) == 0
         assert all(_gone(pid) for pid in pids.values()), pids

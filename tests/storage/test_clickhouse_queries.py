@@ -11,12 +11,14 @@ from storage.clickhouse import (
     COMPLAINT_COLUMNS,
     ClickHouseExecutor,
     apply_migrations,
+    branch_row_counts,
     count_complaints,
     latest_complaints,
     minute_counts,
     minute_totals,
     normalize_complaint,
     top_tags,
+    visible_event_ids,
 )
 
 BASE_TIME = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # the make_complaint fixture's base minute
@@ -147,3 +149,25 @@ def test_count_complaints_counts_physical_rows(
     again = known_set[0]
     clickhouse_executor.insert("complaints", COMPLAINT_COLUMNS, [tuple(again[c] for c in COMPLAINT_COLUMNS)])
     assert count_complaints(clickhouse_executor, [again["event_id"]]) == 2
+
+
+def test_visible_event_ids_by_branch_and_since(
+    clickhouse_executor: ClickHouseExecutor, known_set: list[dict]
+) -> None:
+    ids = [row["event_id"] for row in known_set]
+    assert visible_event_ids(clickhouse_executor, branch="b1", among=[*ids, "absent"]) == set(ids)
+    assert visible_event_ids(clickhouse_executor, branch="other", among=ids) == set()
+    # A fractional bound works (DateTime has whole seconds) and skips the first minute's rows.
+    since = BASE_TIME + timedelta(minutes=1, seconds=0.5)
+    later = visible_event_ids(clickhouse_executor, branch="b1", among=ids, received_from=since)
+    assert later == {f"q-{i}" for i in range(60) if i % 3 != 0}
+
+
+def test_branch_row_counts_show_duplicates(
+    clickhouse_executor: ClickHouseExecutor, known_set: list[dict]
+) -> None:
+    assert branch_row_counts(clickhouse_executor, branch="b1") == (60, 60)
+    assert branch_row_counts(clickhouse_executor, branch="other") == (0, 0)
+    again = known_set[0]
+    clickhouse_executor.insert("complaints", COMPLAINT_COLUMNS, [tuple(again[c] for c in COMPLAINT_COLUMNS)])
+    assert branch_row_counts(clickhouse_executor, branch="b1") == (61, 60)

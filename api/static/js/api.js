@@ -1,17 +1,26 @@
-// The session (token, operator name, role in sessionStorage) and calls to the API with it.
+// The session (token and operator name in sessionStorage; role and permissions from the server,
+// GET /api/v1/session, never chosen here) and calls to the API with it.
 "use strict";
 
 export const session = {
   get token() { return sessionStorage.getItem("hotline-token") || ""; },
   get name() { return sessionStorage.getItem("hotline-operator") || ""; },
-  get role() { return sessionStorage.getItem("hotline-role") || "monitoring"; },
-  save(token, name, role) {
+  role: "",
+  permissions: new Set(),
+  may(permission) { return this.permissions.has(permission); },
+  save(token, name) {
     sessionStorage.setItem("hotline-token", token);
     sessionStorage.setItem("hotline-operator", name);
-    sessionStorage.setItem("hotline-role", role);
+  },
+  // What the token's role may do, as the server says (its answer decides the panels shown).
+  async load() {
+    const me = await getJSON("/api/v1/session");
+    this.role = me.role;
+    this.permissions = new Set(me.permissions);
+    return me;
   },
   clear() {
-    for (const key of ["hotline-token", "hotline-operator", "hotline-role"]) sessionStorage.removeItem(key);
+    for (const key of ["hotline-token", "hotline-operator"]) sessionStorage.removeItem(key);
   },
 };
 

@@ -1,7 +1,8 @@
-// The dashboard: sign-in with a token, panels per role, language toggle, notifications, reports.
+// The dashboard: sign-in with a token, the panels its role may see (from GET /api/v1/session),
+// language toggle, notifications, reports.
 "use strict";
 
-import { getBlob, getJSON, getText, onUnauthorized, session } from "./api.js";
+import { getBlob, getText, onUnauthorized, session } from "./api.js";
 import { AlertFeed, askNotificationPermission } from "./panels/alerts.js";
 import { LiveCalls, ModelAccuracy } from "./panels/calls_models.js";
 import { RegulatorTracker } from "./panels/regulator.js";
@@ -32,25 +33,32 @@ function setStatus(state) {
   }
 }
 
-function start() {
+// Each panel and button names the permission it needs (data-needs): only those the role holds
+// are shown and started, so the page never calls an endpoint that would refuse the role.
+async function start() {
+  onUnauthorized(() => setStatus("invalid"));
+  try {
+    await session.load(); // a wrong token shows here, at once
+  } catch (error) {
+    setStatus(error.status === 401 ? "invalid" : "offline");
+    return;
+  }
   $("#login").hidden = true;
   $("#board").hidden = false;
   $("#signed-in").hidden = false;
   $("#role-name").dataset.i18n = `role_${session.role}`;
   document.body.dataset.role = session.role;
+  for (const node of document.querySelectorAll("#signed-in [data-needs]")) node.hidden = !session.may(node.dataset.needs);
   applyTexts(document);
-  onUnauthorized(() => setStatus("invalid"));
-  // A wrong token shows at once (a refused websocket only looks like a network error).
-  getJSON("/api/v1/stats/hot-tags", { limit: 1 }).catch(() => {});
   const ctx = {};
   // Volume first, so the alert feed can hand it markers as soon as alerts arrive.
   const order = ["volume", "alerts", "hot", "calls", "regulator", "compliance", "models"];
   for (const name of order) {
     const panel = document.querySelector(`[data-panel="${name}"]`);
-    const roles = panel.dataset.roles.split(" ");
-    panel.hidden = !roles.includes(session.role);
+    panel.hidden = !session.may(panel.dataset.needs);
     if (!panel.hidden) ctx[name] = PANELS[name](panel, ctx);
   }
+  if (!ctx.alerts) setStatus("connected"); // no feed to connect: the session answered
   updateNotifyButton();
 }
 
@@ -99,7 +107,7 @@ function main() {
   $("#export-alerts").addEventListener("click", () => download("/api/v1/exports/alerts.csv", "alerts.csv"));
   $("#login-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    session.save($("#token").value.trim(), $("#operator").value.trim(), $("#role").value);
+    session.save($("#token").value.trim(), $("#operator").value.trim());
     start();
   });
   if (session.token) start();

@@ -23,7 +23,8 @@ export class AlertFeed {
     this.lastId = `${Date.now() - BACKLOG_HOURS * 3600 * 1000}-0`;
     this.onChange = onChange;
     this.started = Date.now() / 1000;
-    this.socket = openSocket("/ws/alerts", () => ({ role: session.role, last_id: this.lastId }), {
+    // The server picks the audience from the token's role (regulator desk, on-call: theirs only).
+    this.socket = openSocket("/ws/alerts", () => ({ last_id: this.lastId }), {
       onMessage: (message) => this.receive(message),
       onState,
     });

@@ -1,64 +1,112 @@
-// Live calls (running transcript and risk) and model accuracy. Both read endpoints that other parts
-// of the server provide; when an endpoint is missing the panel says so instead of showing anything.
+// Live calls (running transcript and risk), pushed over WS /ws/live-calls, and model accuracy (read
+// from GET /api/v1/models; when that endpoint is missing the panel says so instead of showing anything).
 "use strict";
 
-import { ApiError, endpointExists, every, getJSON } from "../api.js";
+import { ApiError, endpointExists, every, getJSON, openSocket } from "../api.js";
 import { clear, el, setPanelState } from "../dom.js";
 import { formatPercent, formatTime, lang, onLangChange, t } from "../i18n.js";
 
-const CALLS_POLL_S = 2;
 const MODELS_POLL_S = 30;
 const CALLS_SHOWN = 4;
 const UTTERANCES_SHOWN = 8;
+// Words in progress change several times a second per call: redraw at most this often.
+const RENDER_EVERY_MS = 150;
 
 function missing(error) { return error instanceof ApiError && (error.status === 404 || error.status === 405); }
+
+function riskClass(risk) { return risk >= 0.7 ? "high" : risk >= 0.4 ? "medium" : "low"; }
 
 export class LiveCalls {
   constructor(panel) {
     this.panel = panel;
     this.list = panel.querySelector("ol");
-    this.calls = [];
+    this.calls = new Map(); // call_id -> {call_id, line, branch, started_at, max_risk, partial, utterances}
     this.available = true;
+    this.renderTimer = null;
     onLangChange(() => this.render());
-    this.stop = every(CALLS_POLL_S, () => this.refresh());
+    // The socket sends a snapshot of the live calls on every (re)connect, then each change.
+    this.socket = openSocket("/ws/live-calls", () => ({}), {
+      onMessage: (message) => this.apply(message),
+      onState: (state) => {
+        if (state === "invalid") { this.available = false; setPanelState(this.panel, "na", "not_available"); }
+        else if (state === "offline") setPanelState(this.panel, "error", "load_failed");
+      },
+    });
   }
 
-  async refresh() {
-    if (!this.available) return;
-    if (!(await endpointExists("/api/v1/calls/live"))) {
-      this.available = false;
-      setPanelState(this.panel, "na", "not_available");
-      return;
+  stop() { this.socket.close(); }
+
+  apply(message) {
+    switch (message.event) {
+      case "snapshot":
+        this.calls = new Map((message.calls || []).filter((c) => c.status === "live").map((c) => [c.call_id, this.entry(c)]));
+        break;
+      case "started":
+        this.calls.set(message.call_id, { ...this.entry(message.call), ...this.keep(message.call_id) });
+        break;
+      case "partial":
+        this.call(message.call_id).partial = message.partial || "";
+        break;
+      case "utterance": {
+        const call = this.call(message.call_id);
+        const u = message.utterance;
+        if (!call.utterances.some((x) => x.index === u.index)) {
+          call.utterances.push(u);
+          call.utterances.sort((a, b) => a.index - b.index);
+        }
+        call.partial = "";
+        call.max_risk = Math.max(Number(call.max_risk || 0), Number(u.risk || 0));
+        break;
+      }
+      case "ended":
+        this.calls.delete(message.call_id);
+        break;
+      default:
+        return;
     }
-    try {
-      // Newest calls first; each one's transcript so far comes from its detail.
-      const result = await getJSON("/api/v1/calls/live");
-      const live = (result.calls || []).filter((c) => c.status === "live").reverse().slice(0, CALLS_SHOWN);
-      this.calls = await Promise.all(
-        live.map((c) => getJSON(`/api/v1/calls/${encodeURIComponent(c.call_id)}`).catch(() => ({ ...c, utterances: [] }))),
-      );
-      this.render();
-    } catch (error) {
-      if (missing(error)) { this.available = false; setPanelState(this.panel, "na", "not_available"); return; }
-      setPanelState(this.panel, "error", "load_failed");
-    }
+    this.scheduleRender();
+  }
+
+  entry(summary) {
+    return { ...summary, max_risk: Number(summary.max_risk || 0), partial: summary.partial || "", utterances: summary.utterances || [] };
+  }
+
+  // What a repeated "started" must not lose: the transcript already shown.
+  keep(callId) {
+    const known = this.calls.get(callId);
+    return known ? { utterances: known.utterances, partial: known.partial, max_risk: known.max_risk } : {};
+  }
+
+  call(callId) {
+    if (!this.calls.has(callId)) this.calls.set(callId, this.entry({ call_id: callId }));
+    return this.calls.get(callId);
+  }
+
+  scheduleRender() {
+    if (this.renderTimer !== null) return;
+    this.renderTimer = setTimeout(() => { this.renderTimer = null; this.render(); }, RENDER_EVERY_MS);
   }
 
   render() {
     if (!this.available) return;
     clear(this.list);
-    setPanelState(this.panel, this.calls.length ? "ok" : "empty", "no_data");
-    for (const call of this.calls) {
+    // Newest calls first.
+    const shown = [...this.calls.values()]
+      .sort((a, b) => Date.parse(b.started_at || 0) - Date.parse(a.started_at || 0))
+      .slice(0, CALLS_SHOWN);
+    setPanelState(this.panel, shown.length ? "ok" : "empty", "no_data");
+    for (const call of shown) {
       const risk = Number(call.max_risk || 0);
-      const lines = (call.utterances || []).slice(-UTTERANCES_SHOWN).map((u) =>
+      const lines = call.utterances.slice(-UTTERANCES_SHOWN).map((u) =>
         el("p", { class: `utt risk-${u.risk_level || "low"}`, text: u.text }),
       );
       if (call.partial) lines.push(el("p", { class: "utt partial", text: call.partial }));
+      const started = call.started_at ? formatTime(Date.parse(call.started_at) / 1000) : "";
       this.list.appendChild(
-        el("li", { class: `call ${risk >= 0.7 ? "high" : risk >= 0.4 ? "medium" : "low"}` }, [
+        el("li", { class: `call ${riskClass(risk)}`, data: { callId: call.call_id } }, [
           el("div", { class: "call-head" }, [
             el("span", { class: "live-dot", i18n: "call_live" }),
-            el("span", { class: "call-meta", text: [call.line, call.branch, formatTime(Date.parse(call.started_at) / 1000)].filter(Boolean).join(" · ") }),
+            el("span", { class: "call-meta", text: [call.line, call.branch, started].filter(Boolean).join(" · ") }),
             el("span", { class: "risk", text: `${t("risk")} ${risk.toFixed(2)}` }),
           ]),
           el("div", { class: "transcript" }, lines),
