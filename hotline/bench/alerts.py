@@ -24,6 +24,7 @@ import httpx
 import websockets
 from aiokafka import AIOKafkaProducer
 
+from hotline.bench.load_stats import percentile
 from hotline.settings import Settings
 from streams.alert_records import TICKETS_TOPIC, TicketEvent
 
@@ -37,11 +38,6 @@ CONCURRENCY = 8
 #: Give up waiting for alerts this long after the last POST.
 DRAIN_TIMEOUT_S = 30.0
 CLEANUP_CONCURRENCY = 16
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def run_alerts_bench(
@@ -139,13 +135,13 @@ async def run_alerts_bench(
         "duplicates": duplicates,
         "post_rate": round(len(posted_at) / max(post_done - started, 1e-9), 1),
         "latency_p50_s": round(statistics.median(latencies), 3) if latencies else None,
-        "latency_p95_s": round(_percentile(latencies, 0.95), 3) if latencies else None,
-        "latency_p99_s": round(_percentile(latencies, 0.99), 3) if latencies else None,
+        "latency_p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
+        "latency_p99_s": round(percentile(latencies, 0.99), 3) if latencies else None,
         "latency_max_s": round(max(latencies), 3) if latencies else None,
         "post_to_raised_p50_s": round(statistics.median(raised), 3) if raised else None,
-        "post_to_raised_p99_s": round(_percentile(raised, 0.99), 3) if raised else None,
+        "post_to_raised_p99_s": round(percentile(raised, 0.99), 3) if raised else None,
         "raised_to_received_p50_s": round(statistics.median(fed), 3) if fed else None,
-        "raised_to_received_p99_s": round(_percentile(fed, 0.99), 3) if fed else None,
+        "raised_to_received_p99_s": round(percentile(fed, 0.99), 3) if fed else None,
     }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from hotline.bench.load_stats import percentile
 from hotline.settings import Settings
 from hotline.simulator import read_texts
 from storage.clickhouse import DriverExecutor, visible_event_ids
@@ -30,11 +31,6 @@ POLL_S = 0.1
 MAX_PENDING_POLLED = 5000
 #: Give up waiting for rows this long after the last POST.
 DRAIN_TIMEOUT_S = 120.0
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def run_pipeline_bench(
@@ -111,7 +107,7 @@ async def run_pipeline_bench(
         "post_events_per_s": round(len(posted_at) / max(post_done - started, 1e-9), 1),
         "events_per_s": round(len(seen_at) / max(finished - started, 1e-9), 1),
         "latency_p50_s": round(statistics.median(latencies), 3) if latencies else None,
-        "latency_p95_s": round(_percentile(latencies, 0.95), 3) if latencies else None,
-        "latency_p99_s": round(_percentile(latencies, 0.99), 3) if latencies else None,
+        "latency_p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
+        "latency_p99_s": round(percentile(latencies, 0.99), 3) if latencies else None,
         "poll_resolution_s": POLL_S,
     }
