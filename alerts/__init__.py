@@ -10,6 +10,7 @@ from alerts.complaint import TaggedComplaint
 from alerts.cooldown import cooldown_allows
 from alerts.deadlines import (
     CLOCKS,
+    DAY_S,
     STOPPED_BY,
     ClockState,
     DeadlineRule,
@@ -20,6 +21,7 @@ from alerts.deadlines import (
     clock_state,
     deadline_signals,
     next_check_at,
+    scale_limit,
 )
 from alerts.decayed_quantile import DecayedQuantile
 from alerts.durations import Duration, format_duration
@@ -82,6 +84,7 @@ __all__ = [
     "ANY_TAG",
     "AUDIENCES",
     "CLOCKS",
+    "DAY_S",
     "GROUP_FIELDS",
     "SEVERITIES",
     "SEVERITY_RANK",
@@ -155,6 +158,7 @@ __all__ = [
     "render_webhook",
     "resolve",
     "robot_accepted",
+    "scale_limit",
     "sliding_window_starts",
     "tumbling_window_start",
     "window_end",

@@ -9,7 +9,8 @@ Each complaint a deadline rule covers has up to three clocks, all started when i
   ``decision_extensions`` (30 or 60 days), with the reason in its note.
 
 ``paused`` stops the named clocks (all by default) until ``resumed``, e.g. while an external
-appraisal runs. A clock *warns* once its paused-excluded elapsed time reaches ``warn_at`` of its
+appraisal runs. On a demo's faster clock (:meth:`DeadlineRule.scaled`) every limit is divided,
+extensions included. A clock *warns* once its paused-excluded elapsed time reaches ``warn_at`` of its
 limit and *breaches* at the limit. Everything here is computed from the ticket's events and a
 ``now`` passed in, so tests run weeks of deadlines on a simulated clock.
 """
@@ -20,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 
 from alerts.alert import Alert, alert_id_for, dedup_key
 from alerts.durations import Duration, format_duration
@@ -28,6 +29,7 @@ from alerts.rule_base import RuleBase, RuleFilters, Severity, as_tuple
 
 __all__ = [
     "CLOCKS",
+    "DAY_S",
     "STOPPED_BY",
     "ClockState",
     "DeadlineRule",
@@ -38,6 +40,7 @@ __all__ = [
     "clock_state",
     "deadline_signals",
     "next_check_at",
+    "scale_limit",
 ]
 
 Clock = Literal["first_response", "resolution", "decision"]
@@ -50,6 +53,18 @@ STOPPED_BY: dict[str, frozenset[str]] = {
 }
 _CLOCK_NAMES = {"first_response": "first response", "resolution": "resolution", "decision": "decision"}
 Stage = Literal["warning", "breach"]
+DAY_S = 86_400
+
+
+def scale_limit(limit_s: int, factor: float) -> int:
+    """A limit on a clock ``factor`` times faster: whole seconds, at least one.
+
+    Examples
+    --------
+    >>> scale_limit(30 * 86_400, 60), scale_limit(3600, 86_400)
+    (43200, 1)
+    """
+    return max(1, round(limit_s / factor))
 
 
 class DeadlineRule(RuleBase):
@@ -76,8 +91,16 @@ class DeadlineRule(RuleBase):
     )
     warn_at: float = Field(0.8, gt=0, lt=1, description="Share of a limit at which it warns.")
     warning_severity: Severity = "warning"
+    #: How many times faster than real time this rule's clock runs (set by :meth:`scaled`, never
+    #: by a rules file): what an ``extended`` event's day count is divided by.
+    _time_scale: float = PrivateAttr(1.0)
 
     _extension_list = field_validator("decision_extensions", mode="before")(as_tuple)
+
+    @property
+    def time_scale(self) -> float:
+        """How many times faster than real time the rule's limits run (1 but in a demo)."""
+        return self._time_scale
 
     def limits(self) -> dict[str, int]:
         """The clocks this rule runs and their (unextended) limits in seconds."""
@@ -89,14 +112,18 @@ class DeadlineRule(RuleBase):
         return {clock: limit for clock, limit in limits.items() if limit is not None}
 
     def scaled(self, factor: float) -> DeadlineRule:
-        """This rule on a clock ``factor`` times faster (a demo's): each limit divided by it, whole
-        seconds, at least one. Extensions keep their day counts (an ``extended`` event names them).
+        """This rule on a clock ``factor`` times faster (a demo's): each limit and each allowed
+        extension divided by it (:func:`scale_limit`); an ``extended`` event's day count is then
+        read on the same clock (:attr:`time_scale`).
 
         Examples
         --------
         >>> rule = DeadlineRule(id="sla", kind="deadline", title="SLA", severity="warning", decision="15d")
-        >>> rule.scaled(60).limits()
+        >>> fast = rule.scaled(60)
+        >>> fast.limits()
         {'first_response': 60, 'resolution': 2880, 'decision': 21600}
+        >>> fast.decision_extensions, fast.time_scale
+        ((43200, 86400), 60.0)
         >>> rule.scaled(1) is rule
         True
         """
@@ -104,15 +131,18 @@ class DeadlineRule(RuleBase):
             return self
 
         def cut(limit: int | None) -> int | None:
-            return None if limit is None else max(1, round(limit / factor))
+            return None if limit is None else scale_limit(limit, factor)
 
-        return self.model_copy(
+        faster = self.model_copy(
             update={
                 "first_response": cut(self.first_response),
                 "resolution": cut(self.resolution),
                 "decision": cut(self.decision),
+                "decision_extensions": tuple(scale_limit(e, factor) for e in self.decision_extensions),
             }
         )
+        faster._time_scale = self._time_scale * factor
+        return faster
 
     def matches(self, ticket: Ticket) -> bool:
         """Whether the rule covers ``ticket`` (by what its ``received`` event said)."""
@@ -226,9 +256,18 @@ def _applies(step: TicketStep, clock: str) -> bool:
 
 
 def clock_state(
-    ticket: Ticket, clock: str, limit_s: int, now: float, *, extensions: Sequence[int] = ()
+    ticket: Ticket,
+    clock: str,
+    limit_s: int,
+    now: float,
+    *,
+    extensions: Sequence[int] = (),
+    time_scale: float = 1.0,
 ) -> ClockState | None:
     """Replay the ticket's steps for one clock; None before the complaint was received.
+
+    An ``extended`` step sets the decision limit to its day count on the clock ``time_scale``
+    times faster, if that is one of ``extensions`` (a scaled rule's: see :meth:`DeadlineRule.scaled`).
 
     Examples
     --------
@@ -245,6 +284,10 @@ def clock_state(
     >>> s = clock_state(t, "first_response", 3600, now=9000.0)
     >>> s.elapsed_s, s.running, s.stopped_at
     (1500.0, False, 2400.0)
+    >>> t.apply(TicketStep("e", "extended", 3000.0, limit_days=30))
+    True
+    >>> clock_state(t, "decision", 21600, 9000.0, extensions=(43200, 86400), time_scale=60).limit_s
+    43200
     """
     if ticket.received_at is None:
         return None
@@ -267,13 +310,10 @@ def clock_state(
         elif step.kind == "resumed" and _applies(step, clock) and paused_since is not None:
             paused += at - paused_since
             running_since, paused_since = at, None
-        elif (
-            step.kind == "extended"
-            and clock == "decision"
-            and step.limit_days is not None
-            and step.limit_days * 86_400 in extensions
-        ):
-            limit = step.limit_days * 86_400
+        elif step.kind == "extended" and clock == "decision" and step.limit_days is not None:
+            extended = scale_limit(step.limit_days * DAY_S, time_scale)
+            if extended in extensions:
+                limit = extended
     end = stopped_at if stopped_at is not None else now
     if running_since is not None:
         elapsed += end - running_since
@@ -303,7 +343,9 @@ class DeadlineSignal:
 
 def _clocks(ticket: Ticket, rule: DeadlineRule, now: float) -> Iterator[ClockState]:
     for clock, limit in rule.limits().items():
-        state = clock_state(ticket, clock, limit, now, extensions=rule.decision_extensions)
+        state = clock_state(
+            ticket, clock, limit, now, extensions=rule.decision_extensions, time_scale=rule.time_scale
+        )
         if state is not None and state.stopped_at is None:
             yield state
 

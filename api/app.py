@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from access.token_resolver import TokenResolver
 from api.body_limit import BodySizeLimit
 from api.complaint_producer import ComplaintProducer
 from api.errors import install_error_handlers
@@ -30,7 +31,6 @@ from api.routes import (
     ticket_events,
 )
 from api.routes.calls_producer import CallAudioProducer
-from api.token_resolver import TokenResolver
 from api.websocket_log_filter import install_websocket_log_filter
 from hotline.settings import Settings, get_settings
 from storage.api_tokens import ApiTokenStore

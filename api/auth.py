@@ -1,7 +1,7 @@
 """Token checks for HTTP and websockets (browsers cannot set websocket headers: ``?token=``).
 
 Every route but ``/healthz`` depends on one of these: ``require(permission)`` admits the roles the
-matrix in :mod:`api.roles` gives that permission (admin always), 403 naming the role and what it
+matrix in :mod:`access.roles` gives that permission (admin always), 403 naming the role and what it
 lacks otherwise. ``TokenRequired`` admits any valid token (only for what every role may do).
 """
 
@@ -14,8 +14,8 @@ from fastapi import Depends, HTTPException, Query, WebSocket, WebSocketException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
-from api.roles import ACCESS, Permission, Principal
-from api.token_resolver import TokenResolver
+from access.roles import ACCESS, Permission, Principal
+from access.token_resolver import TokenResolver
 
 __all__ = [
     "CurrentPrincipal",

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from api.sticky_partitioner import StickyPartitioner
 from hotline.settings import Settings
 from streams.records import ComplaintEvent
 
@@ -16,8 +17,6 @@ __all__ = ["BrokerUnavailable", "ComplaintProducer"]
 
 log = logging.getLogger(__name__)
 
-#: Batch close-by time: concurrent requests share one produce request without noticeable delay.
-LINGER_MS = 2
 BATCH_BYTES = 256 * 1024
 
 
@@ -26,19 +25,23 @@ class BrokerUnavailable(RuntimeError):
 
 
 class ComplaintProducer:
-    """Sends complaints to ``complaints.in`` keyed by event id and waits for the broker's ack."""
+    """Sends complaints to ``complaints.in`` keyed by event id and waits for the broker's ack.
+
+    Placement is sticky per linger interval (:mod:`api.sticky_partitioner`), not by key hash.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.topic = settings.topic("complaints.in")
         self.timeout_s = settings.produce_timeout_s
         self._producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap,
-            linger_ms=LINGER_MS,
+            linger_ms=settings.ingest_linger_ms,
             acks=1 if settings.broker_kind == "tansu" else "all",
             request_timeout_ms=int(settings.produce_timeout_s * 1000),
             # Batches are safe here even on Tansu: its ListOffsets bug only hurts table changelogs
             # (see streams.app), and nothing recovers a table from this topic.
             max_batch_size=BATCH_BYTES,
+            partitioner=StickyPartitioner(hold_s=max(settings.ingest_linger_ms, 1) / 1000),
         )
         self._started = False
 

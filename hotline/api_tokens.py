@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import redis.asyncio as aioredis
 
-from api.roles import ROLES
+from access.roles import ROLES
 from hotline.settings import Settings
 from storage.api_tokens import ApiTokenStore, StoredToken
 

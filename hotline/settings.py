@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(1, ge=1, le=256, description="Partitions of the keyed topics.")
     topic_replication_factor: int = Field(1, ge=1, le=5, description="Replicas of each topic.")
     produce_timeout_s: float = Field(5.0, gt=0, description="How long ingest waits for the broker's ack.")
+    ingest_linger_ms: int = Field(
+        2, ge=0, le=1000, description="How long ingest gathers concurrent complaints into one produce batch."
+    )
 
     # -- redis ---------------------------------------------------------------------------------------
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for alert fan-out and models.")
@@ -234,6 +237,16 @@ class Settings(BaseSettings):
     def kafka_bootstrap(self) -> str:
         """Bootstrap servers as aiokafka expects them (``host:port,...``)."""
         return ",".join(s.split("://", 1)[-1] for s in self.kafka_url.split(","))
+
+    @property
+    def sink_options(self) -> dict[str, int | float]:
+        """The batching and retry keywords every ClickHouse sink of a worker takes."""
+        return {
+            "batch_rows": self.sink_batch_rows,
+            "max_buffer_rows": self.sink_max_buffer_rows,
+            "retry_initial_s": self.sink_retry_initial_s,
+            "retry_max_s": self.sink_retry_max_s,
+        }
 
     @property
     def clickhouse_host_port(self) -> tuple[str, int]:

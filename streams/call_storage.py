@@ -83,12 +83,7 @@ class CallStorage(Service):
 
     async def on_start(self) -> None:
         s = self.settings
-        options = {
-            "batch_rows": s.sink_batch_rows,
-            "max_buffer_rows": s.sink_max_buffer_rows,
-            "retry_initial_s": s.sink_retry_initial_s,
-            "retry_max_s": s.sink_retry_max_s,
-        }
+        options = s.sink_options
         self.calls = AckedSink(
             CallSink.from_url(s.clickhouse_url, **options),
             batch_rows=s.sink_batch_rows,

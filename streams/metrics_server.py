@@ -9,31 +9,25 @@ worker's job is the stream, not its metrics.
 
 from __future__ import annotations
 
-import hmac
 import logging
-import time
 
 from aiohttp import web
 from mode import Service
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from redis.exceptions import RedisError
 
+from access.roles import permissions_of
+from access.token_resolver import TokenResolver
 from hotline.settings import Settings, get_settings
 from storage.api_tokens import ApiTokenStore
 from streams.app import app
 from streams.worker_context import context
 from streams.worker_metrics import REGISTRY, AgentEventSensor, ConsumerLagCollector
 
-__all__ = ["METRICS_ROLES", "WorkerMetricsServer", "metrics_server"]
+__all__ = ["WorkerMetricsServer", "metrics_server"]
 
 log = logging.getLogger(__name__)
-
-#: Stored-token roles that may scrape (the API's ``metrics.read``).
-METRICS_ROLES = frozenset({"monitor", "admin"})
-#: How long a stored token's answer is reused (a revoked token stops working within this).
-TOKEN_CACHE_S = 10.0
-#: Cached token answers kept at most.
-TOKEN_CACHE_MAX = 1000
 
 
 class WorkerMetricsServer(Service):
@@ -42,7 +36,7 @@ class WorkerMetricsServer(Service):
     def __init__(self, settings: Settings, **kwargs: object) -> None:
         self.settings = settings
         self._runner: web.AppRunner | None = None
-        self._roles: dict[str, tuple[float, str | None]] = {}
+        self._tokens: TokenResolver | None = None
         self.port: int | None = None
         super().__init__(**kwargs)
 
@@ -78,30 +72,26 @@ class WorkerMetricsServer(Service):
                 text="missing API token: send `Authorization: Bearer <token>`",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        role = await self._role(token)
-        if role is None:
+        tokens = self._tokens_resolver()
+        if tokens is None:
+            raise web.HTTPServiceUnavailable(text="the worker is starting: no Redis connection yet")
+        try:
+            principal = await tokens.resolve(token)
+        except RedisError as exc:  # a stored token this worker has not seen, while Redis is away
+            raise web.HTTPServiceUnavailable(text=f"cannot check the token now (Redis: {exc})") from exc
+        if principal is None:
             raise web.HTTPUnauthorized(text="invalid API token", headers={"WWW-Authenticate": "Bearer"})
-        if role not in METRICS_ROLES:
-            raise web.HTTPForbidden(text=f"role {role} may not read metrics (monitor or admin may)")
+        if "metrics.read" not in permissions_of(principal.role):
+            raise web.HTTPForbidden(text=f"role {principal.role} may not read metrics (monitor or admin may)")
         return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    async def _role(self, token: str) -> str | None:
-        """The token's role, or None for an unknown token (stored tokens' answers cached briefly)."""
-        admin = self.settings.api_token
-        if admin is not None and hmac.compare_digest(token.encode(), admin.get_secret_value().encode()):
-            return "admin"
-        now = time.monotonic()
-        cached = self._roles.get(token)
-        if cached is not None and now - cached[0] < TOKEN_CACHE_S:
-            return cached[1]
-        if not context.ready.is_set():
-            return None
-        stored = await ApiTokenStore(context.redis, key_prefix=self.settings.redis_key_prefix).lookup(token)
-        role = stored.role if stored is not None else None
-        if len(self._roles) >= TOKEN_CACHE_MAX:  # bounded: a flood of wrong tokens cannot grow it
-            self._roles.clear()
-        self._roles[token] = (now, role)
-        return role
+    def _tokens_resolver(self) -> TokenResolver | None:
+        """The API's resolver on the worker's Redis; None until the worker context has connected."""
+        redis = getattr(context, "redis", None)
+        if self._tokens is None and redis is not None:
+            store = ApiTokenStore(redis, key_prefix=self.settings.redis_key_prefix)
+            self._tokens = TokenResolver(store, admin_token=self.settings.api_token)
+        return self._tokens
 
 
 metrics_server = app.service(WorkerMetricsServer(get_settings()))

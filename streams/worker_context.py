@@ -61,13 +61,7 @@ class WorkerContext(Service):
             await self.tagger.refresh()
             await self._migrate_when_reachable()
         self.sink = AckedSink(
-            ComplaintSink.from_url(
-                s.clickhouse_url,
-                batch_rows=s.sink_batch_rows,
-                max_buffer_rows=s.sink_max_buffer_rows,
-                retry_initial_s=s.sink_retry_initial_s,
-                retry_max_s=s.sink_retry_max_s,
-            ),
+            ComplaintSink.from_url(s.clickhouse_url, **s.sink_options),
             batch_rows=s.sink_batch_rows,
             flush_s=s.sink_flush_s,
         )

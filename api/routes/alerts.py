@@ -7,7 +7,7 @@ client keeps a map by ``alert.alert_id`` and replaces the entry. A client that r
 last ``stream_id`` it saw gets every event it missed, in order, none twice.
 
 Who sees what is :class:`alerts.AlertViewer` (audience + least severity). The audience follows the
-token's role (:func:`api.roles.audience_for`): monitor and admin see every alert and may narrow to
+token's role (:func:`access.roles.audience_for`): monitor and admin see every alert and may narrow to
 one audience with ``role``; the regulator desk and on-call get theirs only, filtered here on the
 server. Asking for an audience the role does not cover is a 403 (websocket: an error message, then
 close code 1008).
@@ -40,10 +40,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 
+from access.roles import ALERT_AUDIENCE, Principal, audience_for
 from alerts import AlertViewer, Severity, TransitionError, acknowledge, resolve
 from api.auth import forbidden, require
 from api.deps import RedisDep, SettingsDep
-from api.roles import ALERT_AUDIENCE, Principal, audience_for
 from hotline.settings import Settings
 from storage.alert_states import AlertNotFound, AlertStore
 from storage.alert_stream import AlertStream

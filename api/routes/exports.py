@@ -23,10 +23,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from access.roles import Principal, audience_for
 from api.auth import forbidden, require
 from api.daily_report_page import render_daily_report
 from api.deps import SettingsDep
-from api.roles import Principal, audience_for
 from api.routes.stats import (
     Branch,
     Channel,
@@ -256,7 +256,9 @@ class DailySummary(BaseModel):
     alerts: list[AlertBrief] = Field(description="Up to 50: critical first, then newest.")
 
 
-async def _daily_summary(pool: ExecutorPool, timezone: str, day: date | None) -> DailySummary:
+async def _daily_summary(
+    pool: ExecutorPool, timezone: str, day: date | None, *, time_scale: float
+) -> DailySummary:
     zone = ZoneInfo(timezone)
     today = datetime.now(zone).date()
     day = day or today
@@ -264,7 +266,9 @@ async def _daily_summary(pool: ExecutorPool, timezone: str, day: date | None) ->
         raise invalid_query("day", f"{day} is in the future")
     start = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
     end = start + timedelta(days=1)
-    figures = await run_query(pool, daily_figures, since=start, until=end, now=time.time())
+    figures = await run_query(
+        pool, daily_figures, since=start, until=end, now=time.time(), time_scale=time_scale
+    )
     alerts = await run_query(
         pool, list_alerts, since=start.timestamp(), until=end.timestamp(), limit=MAX_LIST
     )
@@ -324,13 +328,15 @@ Day = Annotated[date | None, Query(description="YYYY-MM-DD in HOTLINE_REPORT_TIM
 async def daily_summary(pool: StatsPoolDep, settings: SettingsDep, day: Day = None) -> DailySummary:
     """The day's volume (per hour, per channel), top tags against the day before, alerts (surges
     included) and deadline compliance of the day's complaints as of now."""
-    return await _daily_summary(pool, settings.report_timezone, day)
+    return await _daily_summary(pool, settings.report_timezone, day, time_scale=settings.deadline_time_scale)
 
 
 @router.get("/reports/daily.html", response_class=HTMLResponse, dependencies=[ReportReader])
 async def daily_summary_page(pool: StatsPoolDep, settings: SettingsDep, day: Day = None) -> HTMLResponse:
     """The daily summary as a self-contained printable page (bilingual, no scripts)."""
-    summary = await _daily_summary(pool, settings.report_timezone, day)
+    summary = await _daily_summary(
+        pool, settings.report_timezone, day, time_scale=settings.deadline_time_scale
+    )
     return HTMLResponse(
         render_daily_report(summary.model_dump(mode="json")),
         headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},

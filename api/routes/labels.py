@@ -18,10 +18,10 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, s
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
+from access.roles import Principal
 from api.auth import forbidden, require
 from api.complaint_producer import BrokerUnavailable
 from api.label_producer import LabelProducer
-from api.roles import Principal
 from api.taxonomy_source import TaxonomyDep
 from online_models import UnknownLabelError
 from storage.clickhouse import DriverExecutor, complaint_text

@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from access.roles import ALERT_AUDIENCE, Principal, Role, permissions_of
 from api.auth import require
-from api.roles import ALERT_AUDIENCE, Principal, Role, permissions_of
 
 __all__ = ["SessionOut", "router"]
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["session"])
 class SessionOut(BaseModel):
     name: str = Field(description="The token's name.")
     role: Role
-    permissions: list[str] = Field(description="What this role may do (the role matrix, api/roles.py).")
+    permissions: list[str] = Field(description="What this role may do (the role matrix, access/roles.py).")
     alert_audience: str | None = Field(description="The alerts this role sees; None: every alert.")
     regulator_only: bool = Field(description="Complaint data limited to regulator-forwarded complaints.")
 

@@ -18,11 +18,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
+from access.roles import Principal
 from api.auth import require
 from api.deps import SettingsDep
-from api.roles import Principal
 from storage.clickhouse import DriverExecutor, apply_migrations
-from storage.clickhouse.analytics_deadlines import deadline_compliance, regulator_cases, scaled_targets
+from storage.clickhouse.analytics_deadlines import deadline_compliance, regulator_cases
 from storage.clickhouse.analytics_filters import Granularity, RollupFilter
 from storage.clickhouse.analytics_pool import ExecutorPool
 from storage.clickhouse.analytics_series import volume_series
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 
-#: Volume, hot tags and the branch matrix: the monitoring room (the matrix in api/roles.py).
+#: Volume, hot tags and the branch matrix: the monitoring room (the matrix in access/roles.py).
 StatsReader = Depends(require("stats.read"))
 
 R = TypeVar("R")
@@ -313,7 +313,7 @@ async def compliance(
         until=end,
         now=time.time(),
         regulator_only=regulator_only,
-        targets_s=scaled_targets(settings.deadline_time_scale),
+        time_scale=settings.deadline_time_scale,
     )
     return CompliancesOut(
         since=start,
@@ -377,7 +377,7 @@ async def regulator(
         since=start,
         now=now,
         limit=limit,
-        targets_s=scaled_targets(settings.deadline_time_scale),
+        time_scale=settings.deadline_time_scale,
     )
     return RegulatorCasesOut(
         now=now,

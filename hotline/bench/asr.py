@@ -33,6 +33,7 @@ import websockets
 
 from asr import frame_bytes, split_frames
 from hotline.bench.asr_speech import KOREAN_SENTENCES, synthesize_speech
+from hotline.bench.load_stats import percentile
 from hotline.bench.stack_processes import cpu_seconds, find_process, rss_mb
 from hotline.settings import Settings
 
@@ -59,11 +60,6 @@ class _Stream:
     received: list[float] = field(default_factory=list)
     results: int = 0
     error: str | None = None
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 async def _one_call(url: str, frames: list[bytes], offset: float, stream: _Stream) -> None:
@@ -141,22 +137,22 @@ async def _level(
         if before is not None and cpu_after[role] is not None
     }
     errors = [st.error for st in streams if st.error]
-    p95 = _percentile(lags, 0.95)
+    p50, p95 = percentile(lags, 0.5), percentile(lags, 0.95)
     return {
         "streams": n,
         "audio_s_per_stream": round(per_call * FRAME_S, 1),
         "frames": sum(len(st.scheduled) for st in streams),
         "replies": sum(len(st.received) for st in streams),
         "finals": sum(st.results for st in streams),
-        "lag_p50_s": round(_percentile(lags, 0.5), 3),
-        "lag_p95_s": round(p95, 3),
+        "lag_p50_s": round(p50, 3) if p50 is not None else None,
+        "lag_p95_s": round(p95, 3) if p95 is not None else None,
         "lag_max_s": round(max(lags), 3) if lags else None,
         "cpu_s_per_audio_s": cpu,
         "rss_mb": {role: round(value, 1) for role, value in rss.items()},
         "wall_s": round(wall, 1),
         "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "errors": errors[:3],
-        "ok": not errors and bool(lags) and p95 < LAG_TARGET_S,
+        "ok": not errors and p95 is not None and p95 < LAG_TARGET_S,
     }
 
 
@@ -188,12 +184,12 @@ async def run_asr_bench(
     warmup = None
     if warm:
         warmup = await _level(settings, f"{run}w", streams, pcm, WARMUP_S, stagger_s, pids)
-        log.info("warm-up with %d cold call(s): p95 lag %.3f s", streams, warmup["lag_p95_s"])
+        log.info("warm-up with %d cold call(s): p95 lag %s s", streams, warmup["lag_p95_s"])
     levels = []
     for n in range(streams, start - 1, -step):
         result = await _level(settings, run, n, pcm, seconds, stagger_s, pids)
         log.info(
-            "%d stream(s): p95 lag %.3f s, worker %s CPU-s per audio-s",
+            "%d stream(s): p95 lag %s s, worker %s CPU-s per audio-s",
             n,
             result["lag_p95_s"],
             result["cpu_s_per_audio_s"].get("worker"),

@@ -348,4 +348,10 @@ async def run_soak_bench(
         "poll_resolution_s": POLL_S,
         "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "cores": os.cpu_count(),
+        # As this process reads them: start the stack with the same environment.
+        "stack": {
+            "broker_kind": settings.broker_kind,
+            "topic_partitions": settings.topic_partitions,
+            "ingest_linger_ms": settings.ingest_linger_ms,
+        },
     }

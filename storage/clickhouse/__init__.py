@@ -27,8 +27,9 @@ from storage.clickhouse.call_queries import (
 from storage.clickhouse.call_sink import CallSink, UtteranceSink
 from storage.clickhouse.chdb_executor import ChdbExecutor
 from storage.clickhouse.complaint_row import normalize_complaint
-from storage.clickhouse.complaint_sink import ComplaintSink, SchemaNotReadyError
+from storage.clickhouse.complaint_sink import ComplaintSink
 from storage.clickhouse.executor import CONNECTION_ERRORS, ClickHouseExecutor, DriverExecutor
+from storage.clickhouse.keyed_row_sink import SchemaNotReadyError
 from storage.clickhouse.label_queries import complaint_text
 from storage.clickhouse.queries import (
     branch_row_counts,
@@ -49,6 +50,7 @@ from storage.clickhouse.schema import (
     missing_migrations,
 )
 from storage.clickhouse.sql_literals import quote_identifier, render_literal, substitute_params
+from storage.clickhouse.ticket_event_sink import TicketEventSink
 
 __all__ = [
     "COMPLAINT_COLUMNS",
@@ -71,6 +73,7 @@ __all__ = [
     "RollupFilter",
     "SchemaNotReadyError",
     "TagSeries",
+    "TicketEventSink",
     "UtteranceSink",
     "VolumeSeries",
     "apply_migrations",

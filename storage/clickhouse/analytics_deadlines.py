@@ -8,6 +8,9 @@ these. Due-ness is judged per hour of reception (an hour counts once all of it i
 
 The tracker lists regulator-forwarded complaints with each deadline's state, computed here from the
 complaint's ticket events (pauses stop the clock; an ``extended`` event sets a new decision limit).
+
+``time_scale`` puts both on a demo's faster clock (``HOTLINE_DEADLINE_TIME_SCALE``), as the worker
+scales its deadline rules: the targets and an extension's ``limit_days`` are divided by it.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from alerts.deadlines import DAY_S, scale_limit
 from storage.clickhouse.analytics_filters import Moment, as_utc, floor_to
-from storage.clickhouse.analytics_schema import MILESTONE_KINDS, TICKET_EVENT_COLUMNS, TICKET_EVENT_KINDS
+from storage.clickhouse.analytics_schema import MILESTONE_KINDS, TICKET_EVENT_COLUMNS
 from storage.clickhouse.executor import ClickHouseExecutor
+from storage.clickhouse.ticket_event_rows import normalize_ticket_event
 
 __all__ = [
     "DEFAULT_TARGETS_S",
@@ -46,11 +51,13 @@ def scaled_targets(factor: float) -> dict[str, int]:
     >>> scaled_targets(60)
     {'responded': 60, 'resolved': 2880, 'closed': 21600}
     """
-    return {kind: max(1, round(target / factor)) for kind, target in DEFAULT_TARGETS_S.items()}
+    return {kind: scale_limit(target, factor) for kind, target in DEFAULT_TARGETS_S.items()}
 
 
 #: Share of a target after which an open deadline shows as a warning.
 WARN_AT = 0.8
+#: The milestone whose limit an ``extended`` event (``limit_days``) moves.
+DECISION_KIND = "closed"
 #: Rows fetched per case asked for: room for not-yet-merged duplicates of a complaint.
 DUPLICATE_HEADROOM = 2
 #: Look-backs the tracker tries before the whole range (most cases asked for are recent).
@@ -91,20 +98,35 @@ def deadline_compliance(
     now: Moment,
     regulator_only: bool = False,
     targets_s: Mapping[str, int] | None = None,
+    time_scale: float = 1.0,
 ) -> list[ComplianceFigure]:
-    """Compliance per milestone (responded, resolved, closed) for complaints received in [since, until)."""
-    targets = {**DEFAULT_TARGETS_S, **(targets_s or {})}
+    """Compliance per milestone (responded, resolved, closed) for complaints received in [since, until).
+
+    ``targets_s`` overrides the default targets on the ``time_scale`` clock; a decision's
+    ``limit_days`` (an extension, or the rule's own limit) is put on that clock too."""
+    targets = {**scaled_targets(time_scale), **(targets_s or {})}
     lo, hi, moment = floor_to(since, "hour"), as_utc(until), as_utc(now)
     cuts = {kind: min(floor_to(moment - timedelta(seconds=targets[kind]), "hour"), hi) for kind in targets}
-    params: dict[str, object] = {"lo": lo, "hi": hi}
+    params: dict[str, object] = {
+        "lo": lo,
+        "hi": hi,
+        "decided": DECISION_KIND,
+        "day": DAY_S,
+        "scale": time_scale,
+    }
     for i, kind in enumerate(MILESTONE_KINDS):
         params[f"k{i}"], params[f"t{i}"], params[f"c{i}"] = kind, targets[kind], cuts[kind]
     target, cut = _per_kind("t"), _per_kind("c")
+    # Only a decision has a limit of its own (``limit_days``); the other milestones have their targets.
+    limit = (
+        "if(kind = %(decided)s AND limit_days > 0,"
+        f" greatest(1, round(limit_days * %(day)s / %(scale)s)), {target})"
+    )
     regulator = " AND regulator_forwarded = 1" if regulator_only else ""
     reached = executor.execute(
         "SELECT kind,"
-        f" sumIf(reached, elapsed_bucket_s <= if(limit_days > 0, limit_days * 86400, {target})),"
-        f" sumIf(reached, elapsed_bucket_s > if(limit_days > 0, limit_days * 86400, {target})),"
+        f" sumIf(reached, elapsed_bucket_s <= {limit}),"
+        f" sumIf(reached, elapsed_bucket_s > {limit}),"
         f" sumIf(reached, hour < {cut})"
         " FROM ticket_milestones_hour"
         f" WHERE kind IN (%(k0)s, %(k1)s, %(k2)s) AND hour >= %(lo)s AND hour < %(hi)s{regulator}"
@@ -166,9 +188,11 @@ def regulator_cases(
     now: Moment,
     limit: int = 200,
     targets_s: Mapping[str, int] | None = None,
+    time_scale: float = 1.0,
 ) -> list[RegulatorCase]:
-    """Regulator-forwarded complaints received since ``since``, newest first, with deadline states."""
-    targets = {**DEFAULT_TARGETS_S, **(targets_s or {})}
+    """Regulator-forwarded complaints received since ``since``, newest first, with deadline states
+    (targets and extensions on the ``time_scale`` clock; ``targets_s`` overrides targets)."""
+    targets = {**scaled_targets(time_scale), **(targets_s or {})}
     moment = as_utc(now)
     # Newest ids first (narrow columns; a plain top-N sort, duplicates dropped here), then the
     # details of just those.
@@ -215,14 +239,18 @@ def regulator_cases(
                 branch=str(branch),
                 excerpt=str(excerpt),
                 tags=[str(t) for t in tags],
-                deadlines=_deadlines(received_at, history, moment, targets),
+                deadlines=_deadlines(received_at, history, moment, targets, time_scale),
             )
         )
     return cases
 
 
 def _deadlines(
-    received: datetime, history: list[tuple[str, datetime, int]], now: datetime, targets: Mapping[str, int]
+    received: datetime,
+    history: list[tuple[str, datetime, int]],
+    now: datetime,
+    targets: Mapping[str, int],
+    time_scale: float,
 ) -> list[DeadlineState]:
     history = [item for item in history if item[1] <= now]  # the state as of ``now``
     pauses: list[tuple[datetime, datetime | None]] = []
@@ -245,7 +273,9 @@ def _deadlines(
 
     states = []
     for kind in MILESTONE_KINDS:
-        target = decision_days * 86400 if kind == "closed" and decision_days else targets[kind]
+        target = targets[kind]
+        if kind == DECISION_KIND and decision_days:
+            target = scale_limit(decision_days * DAY_S, time_scale)
         reached = next((at for k, at, _ in history if k == kind), None)
         if reached is not None:
             elapsed = (reached - received).total_seconds() - paused_before(reached)
@@ -270,30 +300,9 @@ def _deadlines(
 def insert_ticket_events(executor: ClickHouseExecutor, events: Iterable[Mapping[str, Any]]) -> int:
     """Insert ticket events (dicts keyed by column name); returns how many. Validates kind and times.
 
-    Writers dedup by ``event_id`` before calling (the milestone rollup counts every row it sees).
+    Writers dedup before calling (the milestone rollup counts every row it sees); the worker writes
+    through :class:`~storage.clickhouse.ticket_event_sink.TicketEventSink`, which does.
     """
-    rows = []
-    for event in events:
-        if event.get("kind") not in TICKET_EVENT_KINDS:
-            kind = event.get("kind")
-            raise ValueError(f"ticket event kind must be one of {TICKET_EVENT_KINDS}, got {kind!r}")
-        for required in ("event_id", "complaint_id", "at", "received_at"):
-            if not event.get(required):
-                raise ValueError(f"ticket event lacks {required}")
-        row = {
-            "regulator_forwarded": 0,
-            "regulator_ref": "",
-            "paused_s": 0,
-            "limit_days": 0,
-            "actor": "",
-            "note": "",
-            **event,
-        }
-        row["at"], row["received_at"] = as_utc(row["at"]), as_utc(row["received_at"])
-        row["regulator_forwarded"] = int(bool(row["regulator_forwarded"]))
-        unknown = set(row) - set(TICKET_EVENT_COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown ticket event fields: {sorted(unknown)}")
-        rows.append(tuple(row[c] for c in TICKET_EVENT_COLUMNS))
+    rows = [tuple(normalize_ticket_event(event).values()) for event in events]  # in column order
     executor.insert("ticket_events", TICKET_EVENT_COLUMNS, rows)
     return len(rows)

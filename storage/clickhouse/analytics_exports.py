@@ -155,9 +155,16 @@ class DailyFigures:
 
 
 def daily_figures(
-    executor: ClickHouseExecutor, *, since: Moment, until: Moment, now: Moment, top: int = 10
+    executor: ClickHouseExecutor,
+    *,
+    since: Moment,
+    until: Moment,
+    now: Moment,
+    top: int = 10,
+    time_scale: float = 1.0,
 ) -> DailyFigures:
-    """Volume per hour and channel, top tags (against the day before) and deadline compliance.
+    """Volume per hour and channel, top tags (against the day before) and deadline compliance
+    (on the ``time_scale`` clock, a demo's: see :func:`deadline_compliance`).
 
     ``since``/``until`` are the day's bounds (a local day: any whole-hour offset from UTC works,
     because every figure comes from the hour rollups).
@@ -181,5 +188,5 @@ def daily_figures(
         per_hour=[(as_utc(h), int(n)) for h, n, _ in hours],
         per_channel=[(str(c), int(n)) for c, n in channels],
         top_tags=hot_tags(executor, since=since, until=until, limit=top, granularity="hour"),
-        compliance=deadline_compliance(executor, since=since, until=until, now=now),
+        compliance=deadline_compliance(executor, since=since, until=until, now=now, time_scale=time_scale),
     )

@@ -18,30 +18,20 @@ ReplacingMergeTree key is the last backstop for the raw rows.
 
 from __future__ import annotations
 
-import logging
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from storage.clickhouse.batching_sink import BatchingSink
 from storage.clickhouse.complaint_row import normalize_complaint
-from storage.clickhouse.executor import ClickHouseExecutor, DriverExecutor
+from storage.clickhouse.executor import ClickHouseExecutor
+from storage.clickhouse.keyed_row_sink import KeyedRowSink, Row, SchemaNotReadyError
 from storage.clickhouse.queries import existing_event_ids
-from storage.clickhouse.schema import COMPLAINT_COLUMNS, missing_migrations
+from storage.clickhouse.schema import COMPLAINT_COLUMNS
 
 __all__ = ["ComplaintSink", "SchemaNotReadyError"]
 
-log = logging.getLogger(__name__)
 
-TABLE = "complaints"
-
-
-class SchemaNotReadyError(RuntimeError):
-    """The database lacks migrations; the sink keeps its rows and retries until they are applied."""
-
-
-class ComplaintSink(BatchingSink[dict[str, Any]]):
+class ComplaintSink(KeyedRowSink):
     """Write complaint rows (dicts keyed by column name) to ClickHouse, each event id once.
 
     Parameters
@@ -57,6 +47,10 @@ class ComplaintSink(BatchingSink[dict[str, Any]]):
         Batching and retry options of :class:`BatchingSink`.
     """
 
+    table = "complaints"
+    columns = COMPLAINT_COLUMNS
+    key = "event_id"
+
     def __init__(
         self,
         connect: Callable[[], ClickHouseExecutor],
@@ -65,61 +59,13 @@ class ComplaintSink(BatchingSink[dict[str, Any]]):
         dedup_lookback_s: float = 3600.0,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("name", "complaints")
-        super().__init__(**kwargs)
-        self.connect = connect
-        self.recent_ids = recent_ids
+        super().__init__(connect, recent_keys=recent_ids, **kwargs)
         self.dedup_lookback_s = dedup_lookback_s
-        self.duplicates_skipped = 0
-        self._executor: ClickHouseExecutor | None = None
-        self._recent: OrderedDict[str, None] = OrderedDict()
 
-    @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> ComplaintSink:
-        """A sink writing over the native protocol to ``clickhouse://user:pass@host:port/database``."""
-        return cls(lambda: DriverExecutor.from_url(url), **kwargs)
-
-    def prepare(self, row: dict[str, Any]) -> dict[str, Any]:
+    def prepare(self, row: Row) -> Row:
         return normalize_complaint(row)
 
-    def write(self, batch: list[dict[str, Any]]) -> int:
-        unique: dict[str, dict[str, Any]] = {}
-        for row in batch:
-            unique.setdefault(row["event_id"], row)
-        fresh = [row for event_id, row in unique.items() if event_id not in self._recent]
-        executor = self._executor_for_write()
-        try:
-            stored = self._stored_ids(executor, fresh)
-            new = [row for row in fresh if row["event_id"] not in stored]
-            executor.insert(
-                TABLE, COMPLAINT_COLUMNS, [tuple(row[c] for c in COMPLAINT_COLUMNS) for row in new]
-            )
-        except Exception:
-            self._drop_executor()  # reconnect from scratch on the next attempt
-            raise
-        self._remember(unique)
-        skipped = len(batch) - len(new)
-        if skipped:
-            self.duplicates_skipped += skipped
-            log.info(
-                "%s sink: skipped %d duplicate(s) in a batch of %d (%d repeated within it, "
-                "%d written recently by this process, %d already in ClickHouse)",
-                self.name,
-                skipped,
-                len(batch),
-                len(batch) - len(unique),
-                len(unique) - len(fresh),
-                len(stored),
-            )
-        log.debug("%s sink: inserted %d of %d rows", self.name, len(new), len(batch))
-        return len(new)
-
-    def on_writer_exit(self) -> None:
-        self._drop_executor()
-
-    def _stored_ids(self, executor: ClickHouseExecutor, rows: list[dict[str, Any]]) -> set[str]:
-        if not rows:
-            return set()
+    def stored_keys(self, executor: ClickHouseExecutor, rows: list[Row]) -> set[str]:
         lookback = timedelta(seconds=self.dedup_lookback_s)
         received = [row["received_at"] for row in rows]
         return existing_event_ids(
@@ -128,34 +74,3 @@ class ComplaintSink(BatchingSink[dict[str, Any]]):
             received_from=min(received) - lookback,
             received_to=max(received) + lookback,
         )
-
-    def _remember(self, event_ids: Iterable[str]) -> None:
-        for event_id in event_ids:
-            self._recent[event_id] = None
-            self._recent.move_to_end(event_id)
-        while len(self._recent) > self.recent_ids:
-            self._recent.popitem(last=False)
-
-    def _executor_for_write(self) -> ClickHouseExecutor:
-        if self._executor is None:
-            executor = self.connect()
-            try:
-                missing = missing_migrations(executor)
-            except Exception:
-                executor.close()
-                raise
-            if missing:
-                executor.close()
-                # Rows inserted before the rollup views exist would never be counted: wait (retry).
-                raise SchemaNotReadyError(f"ClickHouse schema at {executor!r} lacks migrations {missing}")
-            self._executor = executor
-            log.info("%s sink: connected to %r", self.name, executor)
-        return self._executor
-
-    def _drop_executor(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            try:
-                executor.close()
-            except Exception:
-                log.debug("%s sink: closing %r failed", self.name, executor, exc_info=True)

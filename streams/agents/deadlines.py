@@ -4,9 +4,17 @@
   the rest from ``POST /api/v1/complaints/{id}/events`` or a ticket system) and applies each to the
   complaint's ticket in Redis, with the next time its clocks need a look. An event that stops a
   clock resolves that clock's open deadline alerts. Handling events also go to ClickHouse's
-  ``ticket_events`` (the deadline compliance figures), each once, with the paused time before it.
+  ``ticket_events`` (the deadline compliance figures), each once, with the paused time before it,
+  through the worker's batching sink (:mod:`streams.ticket_archive`): while ClickHouse is down the
+  rows wait in memory and are retried, and the clocks keep moving.
 - :func:`check_deadlines` (leader only) pops the tickets whose time has come and raises the
   warnings (80%) and breaches (100%) that are due.
+
+What a ClickHouse outage can still lose: the rows buffered in memory when the worker is killed (or
+still unwritten when a stopping worker gives up, after :data:`streams.ticket_archive.SHUTDOWN_FLUSH_S`).
+Their events were acked once their clocks were in Redis, and a redelivered event would not archive
+them anyway: :func:`apply_ticket_events` reports an event applied before as None, and only a first
+application makes a row. Those milestones are then missing from the compliance figures and the tracker.
 
 Why Redis and not a table: the timer must find "every ticket due by now" among many, which a
 sorted set answers directly; a table can only be scanned, and only changed from an agent.
@@ -24,6 +32,7 @@ import faust
 import orjson
 
 from alerts import (
+    DAY_S,
     STOPPED_BY,
     DeadlineRule,
     Ticket,
@@ -36,12 +45,12 @@ from alerts import (
 from hotline.settings import get_settings
 from storage.alert_states import AlertNotFound
 from storage.alert_tickets import TicketStore
-from storage.clickhouse.analytics_deadlines import insert_ticket_events
 from streams.alert_context import alert_context
 from streams.alert_records import TicketEvent
 from streams.alert_topics import tickets
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
+from streams.ticket_archive import ticket_archive
 from streams.ticket_clocks import MAX_ATTEMPTS, apply_ticket_events, deadline_rules, ticket_store
 from streams.worker_context import context
 from streams.worker_metrics import count_raised
@@ -51,7 +60,7 @@ __all__ = ["apply_ticket_events", "check_deadlines", "track_ticket_events"]
 log = logging.getLogger(__name__)
 _settings = get_settings()
 
-#: Ticket events per micro-batch (one ClickHouse insert each).
+#: Ticket events per micro-batch (one Redis round trip per attempt).
 BATCH = 500
 BATCH_S = 0.2
 #: Kinds ClickHouse's ``ticket_events`` keeps (the clock-starting ``received`` is not one of them).
@@ -65,7 +74,9 @@ async def track_ticket_events(stream: faust.StreamT) -> None:
     """Apply every ticket event to its complaint's clocks (each event once)."""
     await context.ready.wait()
     await alert_context.ready.wait()
+    await ticket_archive.ready.wait()
     async for events in stream.take_events(BATCH, within=BATCH_S):
+        await ticket_archive.wait_for_room()
         archived: list[dict[str, Any]] = []
         decoded = [e for e in [await decode_or_dead_letter(event, TicketEvent) for event in events] if e]
         for ticket_event, ticket in zip(decoded, await apply_ticket_events(decoded), strict=True):
@@ -75,11 +86,7 @@ async def track_ticket_events(stream: faust.StreamT) -> None:
                 archived.append(_archive_row(ticket, ticket_event))
             if any(ticket_event.kind in STOPPED_BY[clock] for clock in STOPPED_BY):
                 await _resolve_stopped(ticket, ticket_event)
-        if archived:
-            try:
-                await alert_context.clickhouse(partial(insert_ticket_events, events=archived))
-            except Exception as exc:  # the clocks are in Redis; only the compliance figures lag
-                log.warning("%d ticket event(s) not archived to ClickHouse: %r", len(archived), exc)
+        ticket_archive.add(archived)  # never blocks: ClickHouse being down must not stop the clocks
 
 
 def _archive_row(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
@@ -89,9 +96,16 @@ def _archive_row(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
     for rule in deadline_rules():
         if rule.decision is not None and rule.matches(ticket):
             decision = clock_state(
-                ticket, "decision", rule.decision, event.at, extensions=rule.decision_extensions
+                ticket,
+                "decision",
+                rule.decision,
+                event.at,
+                extensions=rule.decision_extensions,
+                time_scale=rule.time_scale,
             )
-            limit_days = (decision.limit_s // 86_400) if decision is not None else rule.decision // 86_400
+            limit_s = decision.limit_s if decision is not None else rule.decision
+            # Stored in real days: the figures put them back on the demo's clock (time_scale).
+            limit_days = round(limit_s * rule.time_scale / DAY_S)
             break
     return {
         "event_id": event.event_id,

@@ -95,6 +95,20 @@ def test_decision_limit_extended_with_a_reason() -> None:
     assert run(t2, [r], until=16 * DAY, step=HOUR)[-1] == ("decision", "breach", 15 * DAY)
 
 
+def test_an_extension_runs_on_the_scaled_clock_too() -> None:
+    r = rule(first_response=None, resolution=None, decision="15d").scaled(60)  # the demo's clock
+    assert r.decision == 6 * HOUR and r.decision_extensions == (12 * HOUR, 24 * HOUR)
+    t = ticket(regulator_forwarded=True)
+    t.apply(TicketStep("ext", "extended", T0 + 2 * HOUR, limit_days=30, note="complex case, approved"))
+    fired = run(t, [r], until=20 * HOUR, step=MIN)
+    assert fired == [("decision", "warning", 9.6 * HOUR), ("decision", "breach", 12 * HOUR)]
+    # Scaling twice multiplies; an extension the rule does not allow is still ignored.
+    assert r.scaled(2).time_scale == 120 and r.scaled(2).decision_extensions == (6 * HOUR, 12 * HOUR)
+    t2 = ticket()
+    t2.apply(TicketStep("ext", "extended", T0 + HOUR, limit_days=90, note="x"))
+    assert run(t2, [r], until=8 * HOUR, step=MIN)[-1] == ("decision", "breach", 6 * HOUR)
+
+
 def test_closing_stops_every_clock_and_late_checks_skip_the_warning() -> None:
     r = rule(decision="15d")
     t = ticket(("closed", 2 * DAY))

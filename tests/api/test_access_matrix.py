@@ -1,4 +1,4 @@
-"""The role matrix (api/roles.py) on the running API: each role reaches exactly its part.
+"""The role matrix (access/roles.py) on the running API: each role reaches exactly its part.
 
 One representative request per router (and both websockets) for every role; the regulator desk
 and on-call get only their alerts, on the list and on the feed; a wider audience is refused.
@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from api.roles import ACCESS, PERMISSIONS, ROLES, audience_for, permissions_of
+from access.roles import ACCESS, PERMISSIONS, ROLES, audience_for, permissions_of
 from storage.alert_states import AlertStore
 from tests.alerts.test_alerts_api import make_alert
 from tests.conftest import Pipeline

@@ -109,11 +109,21 @@ def test_language_toggle_switches_every_text(monitoring: Page) -> None:
     page = monitoring.page
     assert page.inner_text("h1") == "投诉热线实时监控"
     assert page.get_attribute("html", "lang") == "zh-CN"
+    # The deadline labels carry the API's targets (this stack runs on the real clock).
+    gauges = page.locator('[data-panel="compliance"] .gauge-label')
+    gauges.first.wait_for(timeout=15_000)
+    assert gauges.all_inner_texts() == ["首次响应（60 分钟）", "解决（48 小时）", "处理决定（15 天）"]
     page.click("#lang")
     assert page.inner_text("h1") == "Hotline Monitor"
     assert page.get_attribute("html", "lang") == "en"
     assert page.inner_text('[data-panel="alerts"] h2') == "Live alerts"
     assert page.inner_text("#status") == "Connected"
+    assert gauges.all_inner_texts() == ["First response (60 min)", "Resolved (48 h)", "Decision (15 days)"]
+    # A demo's scaled targets (60, 2880 and 21600 s at scale 60; a 30-day extension is 12 h).
+    limits = page.evaluate(
+        "import('/static/js/i18n.js').then((m) => [60, 2880, 21600, 43200, 90].map(m.formatLimit))"
+    )
+    assert limits == ["1 min", "48 min", "6 h", "12 h", "90 s"]
     monitoring.shot("monitoring-en")
     page.click("#lang")
     assert page.inner_text('[data-panel="alerts"] h2') == "实时告警"
@@ -159,6 +169,7 @@ def test_regulator_desk_sees_its_panels_and_customer_text_stays_text(
         assert case.locator(".excerpt").inner_text().startswith("<img src=x")
         assert page.evaluate("window.__pwned === undefined")
         assert case.locator(".deadline").count() == 3
+        assert case.locator(".dl-kind").first.inner_text() == "首次响应（60 分钟）"
         assert "st-open" in (case.locator(".deadline").first.get_attribute("class") or "")
         # Only the desk's part: its tracker, compliance and alerts; nothing it may not read.
         shown = [p for p in page.locator("[data-panel]").all() if p.is_visible()]

@@ -1,7 +1,8 @@
 """A worker and an API of their own (own topics, Redis keys, rules, ports) for the outage tests.
 
 The outage tests stop a service under a running pipeline, so they must not share the session's
-pipeline: a stopped dependency would fail every later test that uses it.
+pipeline: a stopped dependency would fail every later test that uses it. :func:`own_clickhouse` is
+a ClickHouse server of the test's own for the same reason.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,20 @@ from pathlib import Path
 import httpx
 import redis
 
+from hotline.local_services import clickhouse
 from tests.conftest import ROOT, bootstrap_model, free_port
 
-__all__ = ["CARD_ARRIVAL_TEXT", "IsolatedPipeline", "isolated_pipeline", "threshold_rules"]
+__all__ = [
+    "CARD_ARRIVAL_TEXT",
+    "IsolatedPipeline",
+    "OwnClickHouse",
+    "isolated_pipeline",
+    "own_clickhouse",
+    "threshold_rules",
+]
+
+#: How often :meth:`IsolatedPipeline.wait_for` looks again.
+POLL_S = 0.25
 
 #: A complaint the bootstrapped model tags ``card_arrival`` (the rules below count that tag).
 CARD_ARRIVAL_TEXT = "I am still waiting on my card?"
@@ -77,6 +89,50 @@ class IsolatedPipeline:
 
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.env['HOTLINE_API_TOKEN']}"}
+
+    def wait_for(self, what: str, condition: Callable[[], object], timeout: float) -> None:
+        """Poll ``condition`` until it is truthy; fail after ``timeout`` s or as soon as a process exits."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            self.assert_running()
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            time.sleep(POLL_S)
+
+
+@dataclass
+class OwnClickHouse:
+    """A clickhouse-server with its own data dir and ports, to stop and start under a pipeline."""
+
+    state_dir: Path
+    database: str
+    tcp_port: int = field(default_factory=free_port)
+    http_port: int = field(default_factory=free_port)
+
+    @property
+    def url(self) -> str:
+        return f"clickhouse://default:@127.0.0.1:{self.tcp_port}/{self.database}"
+
+    def env(self) -> dict[str, str]:
+        """The settings that point a pipeline at this server."""
+        return {"HOTLINE_CLICKHOUSE_URL": self.url, "HOTLINE_CLICKHOUSE_HTTP_PORT": str(self.http_port)}
+
+    def start(self) -> None:
+        print(clickhouse.start(self.state_dir, self.tcp_port, self.http_port))
+
+    def stop(self) -> None:
+        print(clickhouse.stop(self.state_dir))
+
+
+@contextmanager
+def own_clickhouse(state_dir: Path, database: str, *, started: bool = True) -> Iterator[OwnClickHouse]:
+    """A server of the test's own (started unless ``started`` is False), stopped at exit."""
+    server = OwnClickHouse(state_dir, database)
+    try:
+        if started:
+            server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 @contextmanager

@@ -18,15 +18,15 @@ import httpx
 import pytest
 import redis
 
-from hotline.local_services import clickhouse
 from storage.alert_stream import AlertStream
 from storage.clickhouse import DriverExecutor, apply_migrations, count_complaints
 from storage.clickhouse.alert_queries import alert_history
-from tests.conftest import Stack, free_port
+from tests.conftest import Stack
 from tests.e2e.isolated_pipeline import (
     CARD_ARRIVAL_TEXT,
     IsolatedPipeline,
     isolated_pipeline,
+    own_clickhouse,
     threshold_rules,
 )
 
@@ -71,14 +71,6 @@ def _send_steadily(
             time.sleep(max(0.0, started + (first + CHUNK) / RATE - time.monotonic()))
 
 
-def _wait_for(what: str, condition, timeout: float, pipeline) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        pipeline.assert_running()
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.25)
-
-
 def _alerts(pipeline: IsolatedPipeline) -> list[dict]:
     stream = AlertStream(
         redis.asyncio.Redis.from_url(pipeline.env["HOTLINE_REDIS_URL"]),
@@ -106,19 +98,15 @@ def _count(url: str, ids: list[str]) -> int:
 def test_clickhouse_outage_under_load_loses_and_repeats_nothing(stack: Stack, tmp_path: Path) -> None:
     run = secrets.token_hex(3)
     branch = f"chdown-{run}"
-    ch_state = tmp_path / "clickhouse-state"
-    tcp_port, http_port = free_port(), free_port()
-    print(clickhouse.start(ch_state, tcp_port, http_port))
-    ch_url = f"clickhouse://default:@127.0.0.1:{tcp_port}/hotline_outage_{run}"
     rules = tmp_path / "rules.yaml"
     rules.write_text(threshold_rules(branch, N) + REGULATOR_RULE)
     ids = [f"{branch}-{i}" for i in range(N)]
-    try:
+    with own_clickhouse(tmp_path / "clickhouse-state", f"hotline_outage_{run}") as server:
+        ch_url = server.url
         with isolated_pipeline(
             stack.env,
             tmp_path / "logs",
-            HOTLINE_CLICKHOUSE_URL=ch_url,
-            HOTLINE_CLICKHOUSE_HTTP_PORT=str(http_port),
+            **server.env(),
             HOTLINE_RULES_PATH=str(rules),
             HOTLINE_SINK_MAX_BUFFER_ROWS=str(BUFFER_BOUND),
             HOTLINE_SINK_BATCH_ROWS="100",
@@ -135,7 +123,7 @@ def test_clickhouse_outage_under_load_loses_and_repeats_nothing(stack: Stack, tm
                 json={"id": warmup, "text": "hello", "channel": "web", "branch": f"w{run}"},
             )
             assert response.status_code == 202, response.text
-            _wait_for("the worker to store a complaint", lambda: _count(ch_url, [warmup]) == 1, 90, pipeline)
+            pipeline.wait_for("the worker to store a complaint", lambda: _count(ch_url, [warmup]) == 1, 90)
 
             failures: list[str] = []
             sender = threading.Thread(
@@ -144,7 +132,7 @@ def test_clickhouse_outage_under_load_loses_and_repeats_nothing(stack: Stack, tm
             sender.start()
             time.sleep(BEFORE_S)
             stored_before = _count(ch_url, ids)
-            print(clickhouse.stop(ch_state))
+            server.stop()
             stopped_at = time.monotonic()
             log_offset = len(pipeline.log("worker"))
 
@@ -170,19 +158,19 @@ def test_clickhouse_outage_under_load_loses_and_repeats_nothing(stack: Stack, tm
             def regulator_alerts() -> list[dict]:
                 return [a for a in _alerts(pipeline) if a["rule_id"] == "outage-regulator"]
 
-            _wait_for("the forwarded complaint's alert", regulator_alerts, 30, pipeline)
+            pipeline.wait_for("the forwarded complaint's alert", regulator_alerts, 30)
             forwarded_alert_id = regulator_alerts()[0]["alert_id"]
             while time.monotonic() < stopped_at + OUTAGE_S:
                 pipeline.assert_running()
                 time.sleep(1)
             outage_log = pipeline.log("worker")[log_offset:]
-            print(clickhouse.start(ch_state, tcp_port, http_port))
+            server.start()
 
             sender.join(OUTAGE_S + AFTER_S + 60)
             assert not sender.is_alive(), "the sender stalled"
             assert failures == [], failures[:5]  # ingest never depended on ClickHouse
 
-            _wait_for(f"all {N} rows", lambda: _count(ch_url, ids) >= N, 180, pipeline)
+            pipeline.wait_for(f"all {N} rows", lambda: _count(ch_url, ids) >= N, 180)
             time.sleep(3)  # redelivered duplicates, if any, would have landed by now
             assert _count(ch_url, ids) == N
             assert 0 < stored_before < N
@@ -209,7 +197,7 @@ def test_clickhouse_outage_under_load_loses_and_repeats_nothing(stack: Stack, tm
             def threshold_alerts() -> list[dict]:
                 return [a for a in _alerts(pipeline) if a["rule_id"] != "outage-regulator"]
 
-            _wait_for("the exact-N alert", threshold_alerts, 60, pipeline)
+            pipeline.wait_for("the exact-N alert", threshold_alerts, 60)
             time.sleep(3)
             alerts = threshold_alerts()
             assert [a["rule_id"] for a in alerts] == ["outage-exact"], alerts
@@ -217,48 +205,38 @@ def test_clickhouse_outage_under_load_loses_and_repeats_nothing(stack: Stack, tm
             # The alert archive fell behind during the outage and caught up after it, once.
             assert "alert archive to ClickHouse failed" in outage_log, outage_log[-3000:]
             assert outage_log.count("alert archive to ClickHouse failed") <= 8  # 1, 2, 4, ... 64
-            _wait_for("the archived alert", lambda: _archived(ch_url, forwarded_alert_id), 60, pipeline)
+            pipeline.wait_for("the archived alert", lambda: _archived(ch_url, forwarded_alert_id), 60)
             assert [row["event"] for row in _archived(ch_url, forwarded_alert_id)] == ["fired"]
-    finally:
-        print(clickhouse.stop(ch_state))
 
 
 def test_a_worker_started_while_clickhouse_is_down_waits_for_it(stack: Stack, tmp_path: Path) -> None:
     """A worker (re)started during an outage waits for ClickHouse instead of crash-looping."""
     run = secrets.token_hex(3)
-    ch_state = tmp_path / "clickhouse-state"
-    tcp_port, http_port = free_port(), free_port()
-    ch_url = f"clickhouse://default:@127.0.0.1:{tcp_port}/hotline_late_{run}"
-    try:
-        with isolated_pipeline(
-            stack.env,
-            tmp_path / "logs",
-            HOTLINE_CLICKHOUSE_URL=ch_url,
-            HOTLINE_CLICKHOUSE_HTTP_PORT=str(http_port),
-            HOTLINE_SINK_RETRY_MAX_S="2",
-        ) as pipeline:
-            _wait_for(
-                "the worker to wait for ClickHouse",
-                lambda: "ClickHouse unreachable at start" in pipeline.log("worker"),
-                90,
-                pipeline,
-            )
-            complaint = f"late-{run}"
-            response = httpx.post(
-                f"{pipeline.url}/api/v1/complaints",
-                headers=pipeline.auth(),
-                json={"id": complaint, "text": CARD_ARRIVAL_TEXT, "channel": "app"},
-            )
-            assert response.status_code == 202, response.text
-            time.sleep(3)
-            pipeline.assert_running()  # still waiting, not crashed
-            print(clickhouse.start(ch_state, tcp_port, http_port))
-            _wait_for(
-                "the worker's migrations",
-                lambda: "applied ClickHouse migrations" in pipeline.log("worker"),
-                120,
-                pipeline,
-            )
-            _wait_for("the complaint's row", lambda: _count(ch_url, [complaint]) == 1, 120, pipeline)
-    finally:
-        print(clickhouse.stop(ch_state))
+    state = tmp_path / "clickhouse-state"
+    with (
+        own_clickhouse(state, f"hotline_late_{run}", started=False) as server,
+        isolated_pipeline(
+            stack.env, tmp_path / "logs", **server.env(), HOTLINE_SINK_RETRY_MAX_S="2"
+        ) as pipeline,
+    ):
+        pipeline.wait_for(
+            "the worker to wait for ClickHouse",
+            lambda: "ClickHouse unreachable at start" in pipeline.log("worker"),
+            90,
+        )
+        complaint = f"late-{run}"
+        response = httpx.post(
+            f"{pipeline.url}/api/v1/complaints",
+            headers=pipeline.auth(),
+            json={"id": complaint, "text": CARD_ARRIVAL_TEXT, "channel": "app"},
+        )
+        assert response.status_code == 202, response.text
+        time.sleep(3)
+        pipeline.assert_running()  # still waiting, not crashed
+        server.start()
+        pipeline.wait_for(
+            "the worker's migrations",
+            lambda: "applied ClickHouse migrations" in pipeline.log("worker"),
+            120,
+        )
+        pipeline.wait_for("the complaint's row", lambda: _count(server.url, [complaint]) == 1, 120)

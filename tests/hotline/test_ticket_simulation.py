@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import time
 
 import httpx
 
@@ -50,7 +52,36 @@ def test_the_sender_holds_a_bounded_number_of_complaints() -> None:
     plan = [PlannedEvent(1.0, "assigned"), PlannedEvent(2.0, "responded")]
     assert sender.schedule("a", plan, received=0.0) and sender.schedule("b", plan, received=0.0)
     assert not sender.schedule("c", plan, received=0.0)
-    assert sender.pending == 4
+    assert (sender.pending, sender.dropped) == (2, 1)
+
+
+async def test_the_sender_posts_in_due_order_with_one_queue_entry_per_complaint() -> None:
+    posted: list[tuple[str, str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        posted.append((request.url.path.split("/")[-2], json.loads(request.content)["kind"]))
+        return httpx.Response(202)
+
+    a, r = "assigned", "responded"
+    plans = {
+        "a": [PlannedEvent(0.0, a), PlannedEvent(0.3, r), PlannedEvent(0.6, "resolved")],
+        "b": [PlannedEvent(0.1, a), PlannedEvent(0.2, r), PlannedEvent(0.9, "closed")],
+        "c": [PlannedEvent(0.4, a), PlannedEvent(1.5, r)],
+    }
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer), base_url="http://api") as client:
+        sender = TicketEventSender(client, max_pending=3)
+        received = time.monotonic() - 1.0  # all but c's response are due
+        for complaint_id, plan in plans.items():
+            assert sender.schedule(complaint_id, plan, received=received)
+        assert not sender.schedule("d", plans["a"], received=received)  # full: d is not handled
+        assert sender.pending == 3  # one queue entry per complaint, not one per event
+        await sender.run(until=time.monotonic() + 0.2)
+        assert sender.pending == 1 and len(posted) == 7  # c's response is due in 0.5 s
+        await sender.run(until=received + 2.0)
+
+    due = sorted((e.after_s, cid, e.kind) for cid, plan in plans.items() for e in plan)
+    assert posted == [(cid, kind) for _, cid, kind in due]
+    assert (sender.sent, sender.failed, sender.dropped, sender.pending) == (8, 0, 1, 0)
 
 
 def _has(plan: list[PlannedEvent], kind: str) -> bool:

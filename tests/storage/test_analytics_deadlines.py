@@ -126,6 +126,73 @@ def test_regulator_tracker_shows_each_deadline_state(tickets: ClickHouseExecutor
     assert c2.deadlines[2].state == "met" and c2.deadlines[2].target_s == 30 * 86400
 
 
+#: The demo's clock: targets 60 s, 48 min and 6 h; a 30-day extension is 12 h.
+DEMO_SCALE = 60
+
+
+@pytest.fixture
+def demo_tickets(clickhouse_executor: ClickHouseExecutor, make_complaint: MakeComplaint) -> datetime:
+    """Three regulator-forwarded complaints two days after BASE, handled on the demo's clock; their
+    reception time."""
+    apply_migrations(clickhouse_executor)
+    complaints = [make_complaint(f"d{i}", minute=2 * 24 * 60, regulator_forwarded=True) for i in range(3)]
+    rows = [normalize_complaint(c) for c in complaints]
+    clickhouse_executor.insert(
+        "complaints", COMPLAINT_COLUMNS, [tuple(r[c] for c in COMPLAINT_COLUMNS) for r in rows]
+    )
+    d, seconds, hours = complaints, (lambda n: timedelta(seconds=n)), (lambda n: timedelta(hours=n))
+    events = [
+        # d0: responded after 30 min (late: its limit_days is the decision's, not the response's);
+        # decided in 5 h, within the rule's own 15 days on this clock (6 h).
+        _event(d[0], "responded", hours(0.5), limit_days=15),
+        _event(d[0], "closed", hours(5), limit_days=15),
+        # d1: responded in 30 s (met); extended to 30 days (12 h here) at 2 h; decided at 14 h: late.
+        _event(d[1], "responded", seconds(30)),
+        _event(d[1], "extended", hours(2), limit_days=30),
+        _event(d[1], "closed", hours(14), limit_days=30),
+        # d2: never responded; extended at 1 h; decided at 8 h: past 6 h but within its 12 h.
+        _event(d[2], "extended", hours(1), limit_days=30),
+        _event(d[2], "closed", hours(8), limit_days=30),
+    ]
+    insert_ticket_events(clickhouse_executor, events)
+    return datetime.fromtimestamp(complaints[0]["received_at"], UTC)
+
+
+def test_an_extension_runs_on_the_demo_clock(
+    clickhouse_executor: ClickHouseExecutor, demo_tickets: datetime
+) -> None:
+    hour = demo_tickets.replace(minute=0, second=0)
+    figures = {
+        f.kind: f
+        for f in deadline_compliance(
+            clickhouse_executor,
+            since=hour,
+            until=hour + timedelta(hours=1),
+            now=hour + timedelta(days=2),
+            time_scale=DEMO_SCALE,
+        )
+    }
+    assert [f.target_s for f in figures.values()] == [60, 2880, 21600]
+    responded, closed = figures["responded"], figures["closed"]
+    assert (responded.received, responded.met, responded.late, responded.overdue) == (3, 1, 1, 1)
+    assert (closed.met, closed.late, closed.overdue) == (2, 1, 0)
+
+    def closing(now: datetime) -> dict[str, tuple[int, str]]:
+        cases = regulator_cases(clickhouse_executor, since=hour, now=now, time_scale=DEMO_SCALE)
+        return {case.event_id: (case.deadlines[2].target_s, case.deadlines[2].state) for case in cases}
+
+    assert closing(demo_tickets + timedelta(hours=3)) == {
+        "d0": (21600, "open"),
+        "d1": (43200, "open"),
+        "d2": (43200, "open"),
+    }
+    assert closing(demo_tickets + timedelta(hours=20)) == {
+        "d0": (21600, "met"),
+        "d1": (43200, "late"),
+        "d2": (43200, "met"),
+    }
+
+
 def test_ticket_events_are_validated(tickets: ClickHouseExecutor) -> None:
     with pytest.raises(ValueError, match="kind"):
         insert_ticket_events(

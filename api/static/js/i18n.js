@@ -22,7 +22,7 @@ const TEXTS = {
     tag: "标签", dimension: "维度", branch: "网点", new_tag: "新出现", total: "全部投诉",
     regulator_forwarded: "监管转办", range_1h: "1 小时", range_6h: "6 小时", range_24h: "24 小时",
     alert_marker: "告警", received: "受理", due: "截止", remaining: "剩余", overdue_by: "已超时",
-    kind_responded: "首次响应（60 分钟）", kind_resolved: "解决（48 小时）", kind_closed: "处理决定（15 天）",
+    kind_responded: "首次响应", kind_resolved: "解决", kind_closed: "处理决定",
     state_met: "已达标", state_late: "逾期完成", state_breached: "已超时", state_warning: "临近截止",
     state_paused: "已暂停", state_open: "进行中",
     share_met: "达标率", met: "达标", late: "逾期完成", overdue: "逾期未办", nothing_due: "尚无到期",
@@ -52,8 +52,7 @@ const TEXTS = {
     tag: "Tag", dimension: "Dimension", branch: "Branch", new_tag: "new", total: "All complaints",
     regulator_forwarded: "Regulator-forwarded", range_1h: "1 h", range_6h: "6 h", range_24h: "24 h",
     alert_marker: "alert", received: "Received", due: "Due", remaining: "left", overdue_by: "overdue",
-    kind_responded: "First response (60 min)", kind_resolved: "Resolved (48 h)",
-    kind_closed: "Decision (15 days)",
+    kind_responded: "First response", kind_resolved: "Resolved", kind_closed: "Decision",
     state_met: "Met", state_late: "Late", state_breached: "Breached", state_warning: "Due soon",
     state_paused: "Paused", state_open: "Running",
     share_met: "Met", met: "met", late: "late", overdue: "overdue", nothing_due: "nothing due yet",
@@ -102,6 +101,32 @@ export function formatDuration(seconds) {
   if (d > 0) return `${d}${units[0]} ${h}${units[1]}`;
   if (h > 0) return `${h}${units[1]} ${m}${units[2]}`;
   return `${m}${units[2]} ${s % 60}${units[3]}`;
+}
+
+const MINUTE_S = 60, HOUR_S = 3600, DAY_S = 86400;
+// Smallest whole count a limit is shown in days or hours: "48 h" rather than "2 days", "60 min"
+// rather than "1 h" (the way deadlines are usually stated).
+const LIMIT_DAYS_FROM = 3, LIMIT_HOURS_FROM = 2;
+
+// A deadline's limit in its largest whole unit: "15 days", "48 h", "6 h", "60 min", "1 min", "30 s".
+export function formatLimit(seconds) {
+  const s = Math.round(seconds);
+  const units = current === "zh"
+    ? { d: "天", h: "小时", m: "分钟", s: "秒" }
+    : { d: "days", h: "h", m: "min", s: "s" };
+  if (s % DAY_S === 0 && s >= LIMIT_DAYS_FROM * DAY_S) return `${s / DAY_S} ${units.d}`;
+  if (s % HOUR_S === 0 && s >= LIMIT_HOURS_FROM * HOUR_S) return `${s / HOUR_S} ${units.h}`;
+  if (s % MINUTE_S === 0 && s > 0) return `${s / MINUTE_S} ${units.m}`;
+  return `${s} ${units.s}`;
+}
+
+// A deadline's name with its limit (the API's target_s, scaled on a demo's clock):
+// "首次响应（60 分钟）", "First response (60 min)"; just the name without a limit.
+export function deadlineLabel(kind, targetS) {
+  const name = t(`kind_${kind}`);
+  if (targetS === null || targetS === undefined) return name;
+  const limit = formatLimit(targetS);
+  return current === "zh" ? `${name}（${limit}）` : `${name} (${limit})`;
 }
 
 export function formatPercent(share) {

@@ -4,7 +4,7 @@
 
 import { ApiError, every, getJSON } from "../api.js";
 import { clear, el, setPanelState } from "../dom.js";
-import { formatDuration, formatTime, onLangChange, t } from "../i18n.js";
+import { deadlineLabel, formatDuration, formatTime, onLangChange, t } from "../i18n.js";
 
 const POLL_S = 30;
 const SHOWN = 50;
@@ -55,7 +55,7 @@ export class RegulatorTracker {
     for (const item of sorted.slice(0, SHOWN)) {
       const deadlines = item.deadlines.map((d) =>
         el("div", { class: `deadline st-${d.state}`, data: { remaining: d.remaining_s, reached: d.reached_at ?? "" } }, [
-          el("span", { class: "dl-kind", text: t(`kind_${d.kind}`) }),
+          el("span", { class: "dl-kind", text: deadlineLabel(d.kind, d.target_s) }),
           el("span", { class: "dl-state", text: t(`state_${d.state}`) }),
           el("span", { class: "dl-clock" }),
         ]),

@@ -3,7 +3,7 @@
 
 import { ApiError, every, getJSON } from "../api.js";
 import { clear, el, setPanelState } from "../dom.js";
-import { formatPercent, onLangChange, t } from "../i18n.js";
+import { deadlineLabel, formatPercent, onLangChange, t } from "../i18n.js";
 
 function failed(panel, error) {
   setPanelState(panel, "error", error instanceof ApiError && error.status === 404 ? "not_available" : "load_failed");
@@ -77,7 +77,7 @@ export class Compliance {
       fill.style.width = `${share === null ? 0 : Math.round(share * 100)}%`;
       this.box.appendChild(
         el("div", { class: "gauge", data: { kind: f.kind } }, [
-          el("div", { class: "gauge-label", text: t(`kind_${f.kind}`) }),
+          el("div", { class: "gauge-label", text: deadlineLabel(f.kind, f.target_s) }),
           el("div", { class: `gauge-value ${level}`, text: share === null ? t("nothing_due") : formatPercent(share) }),
           el("div", { class: "gauge-track" }, [fill]),
           el("div", {

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from api.roles import Principal
+from access.roles import Principal
 from storage.api_tokens import ApiTokenStore
 
 __all__ = ["CACHE_S", "TokenResolver"]
