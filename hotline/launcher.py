@@ -22,9 +22,6 @@ log = logging.getLogger(__name__)
 #: target pass in one minute, so the simulated handling meets, warns about and breaches deadlines
 #: while people watch.
 DEMO_DEADLINE_TIME_SCALE = 60
-#: Share of complaints the demo's simulator handles: all, so the compliance figures (which count
-#: every complaint received) show realistic shares rather than the unhandled ones as overdue.
-DEMO_TICKET_SHARE = 1.0
 
 
 def _hotline(*args: str) -> list[str]:
@@ -72,8 +69,7 @@ def run_up(settings: Settings, *, demo: bool, data: Path | None, rate: float) ->
             ChildSpec("api", _hotline("api"), env),
         ]
         if demo:
-            sim_args = ["simulate", "--rate", str(rate), "--ticket-share", str(DEMO_TICKET_SHARE)]
-            sim_args += ["--data", str(data)] if data else []
+            sim_args = ["simulate", "--rate", str(rate)] + (["--data", str(data)] if data else [])
             children.append(ChildSpec("simulator", _hotline(*sim_args), env, after_ready=True))
 
         def announce() -> None:

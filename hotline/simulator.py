@@ -56,9 +56,9 @@ class TrafficModel:
     surge_factor: float = 6.0
     regulator_share: float = 0.002
     #: Share of the complaints not forwarded by the regulator that are handled (ticket events) too.
-    #: The compliance figures count every complaint; their deadline alerts fire only where a rule
-    #: covers them (in the shipped rules the service deadlines are off). ``hotline up --demo``
-    #: handles every complaint (1.0), so its figures are realistic.
+    #: Their milestones are timed (compliance figures, deadline alerts) only where a deadline rule
+    #: opened their clocks; in the shipped rules the service deadlines are off, so by default only
+    #: the regulator-forwarded ones are handled.
     ticket_share: float = 0.0
     channel_weights: dict[str, float] = field(default_factory=lambda: dict(CHANNEL_WEIGHTS))
     branches: tuple[str, ...] = BRANCHES
