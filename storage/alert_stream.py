@@ -28,6 +28,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from alerts.alert import Alert
+from storage.redis_stream_replies import xread_entries
 
 __all__ = ["AlertStream", "StreamEntry"]
 
@@ -136,16 +137,7 @@ class AlertStream:
         if block_ms is not None and block_ms < 0:
             raise ValueError(f"block_ms must be >= 0, got {block_ms}")
         reply = await self.redis.xread({self.stream_key: after_id}, count=count, block=block_ms)
-        if not reply:
-            return []
-        # RESP2 replies [[stream, entries]], RESP3 {stream: [entries]}.
-        streams = reply.items() if isinstance(reply, dict) else reply
-        entries: list[tuple[Any, Any]] = []
-        for _, stream_entries in streams:
-            if stream_entries and isinstance(stream_entries[0], list):
-                stream_entries = stream_entries[0]  # RESP3 wraps the entries once more
-            entries.extend(stream_entries)
-        return self._decode_entries(entries)
+        return self._decode_entries(xread_entries(reply))
 
     async def latest(self, n: int) -> list[tuple[str, dict[str, Any]]]:
         """The last ``n`` entries, oldest first (a new client's backlog; resume from the last id)."""

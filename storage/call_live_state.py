@@ -33,6 +33,8 @@ from typing import Any, Literal
 import orjson
 import redis.asyncio as aioredis
 
+from storage.redis_stream_replies import xread_entries
+
 __all__ = ["LIVE_EVENTS_MAXLEN", "LIVE_TTL_S", "LiveCallStore"]
 
 log = logging.getLogger(__name__)
@@ -121,16 +123,10 @@ def _event(kind: str, call_id: str, **fields: Any) -> bytes:
 
 def _entries(reply: Any, field: str) -> list[tuple[str, Any]]:
     """``(entry id, field value)`` of an XREAD reply (RESP2 list or RESP3 dict), oldest first."""
-    if not reply:
-        return []
-    streams = reply.items() if isinstance(reply, dict) else reply
-    out: list[tuple[str, Any]] = []
-    for _, entries in streams:
-        if entries and isinstance(entries[0], list):
-            entries = entries[0]  # RESP3 wraps the entries once more
-        for entry_id, fields in entries:
-            out.append((_text(entry_id), fields.get(field.encode(), fields.get(field))))
-    return out
+    return [
+        (_text(entry_id), fields.get(field.encode(), fields.get(field)))
+        for entry_id, fields in xread_entries(reply)
+    ]
 
 
 class LiveCallStore:

@@ -1,4 +1,4 @@
-"""The Examples in the ClickHouse adapter's docstrings run (storage/ is not in pytest's doctest paths)."""
+"""The Examples in storage's docstrings run (storage/ is not in pytest's doctest paths)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ MODULES = [
     "storage.clickhouse.sql_literals",
     "storage.clickhouse.complaint_row",
     "storage.clickhouse.ticket_event_rows",
+    "storage.redis_stream_replies",
     "hotline.local_services.base",
 ]
 
