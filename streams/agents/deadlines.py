@@ -65,8 +65,6 @@ BATCH = 500
 BATCH_S = 0.2
 #: Kinds ClickHouse's ``ticket_events`` keeps (the clock-starting ``received`` is not one of them).
 ARCHIVED_KINDS = frozenset({"assigned", "responded", "paused", "resumed", "resolved", "closed", "extended"})
-#: Events of complaints without clocks (no deadline rule covers them): one log line per this many.
-UNTIMED_LOG_EVERY = 1000
 #: The clock whose paused time a milestone carries into ClickHouse.
 MILESTONE_CLOCK = {"responded": "first_response", "resolved": "resolution", "closed": "decision"}
 
@@ -85,30 +83,10 @@ async def track_ticket_events(stream: faust.StreamT) -> None:
             if ticket is None:
                 continue  # seen before
             if ticket_event.kind in ARCHIVED_KINDS:
-                if ticket.received_at is None:
-                    _note_untimed(ticket_event)
-                else:
-                    archived.append(_archive_row(ticket, ticket_event))
+                archived.append(_archive_row(ticket, ticket_event))
             if any(ticket_event.kind in STOPPED_BY[clock] for clock in STOPPED_BY):
                 await _resolve_stopped(ticket, ticket_event)
         ticket_archive.add(archived)  # never blocks: ClickHouse being down must not stop the clocks
-
-
-_untimed = 0
-
-
-def _note_untimed(event: TicketEvent) -> None:
-    """A milestone of a complaint no deadline rule covers: with no clock opened at its reception,
-    its elapsed time is unknown, so it stays out of the compliance figures (logged sparsely)."""
-    global _untimed
-    _untimed += 1
-    if _untimed % UNTIMED_LOG_EVERY == 1:
-        log.info(
-            "ticket event %s of %s not archived: no deadline rule opened its clocks (%d such so far)",
-            event.kind,
-            event.complaint_id,
-            _untimed,
-        )
 
 
 def _archive_row(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
@@ -134,7 +112,7 @@ def _archive_row(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
         "complaint_id": event.complaint_id,
         "kind": event.kind,
         "at": event.at,
-        "received_at": ticket.received_at,
+        "received_at": ticket.received_at or event.at,
         "regulator_forwarded": ticket.regulator_forwarded,
         "regulator_ref": ticket.regulator_ref or "",
         "paused_s": round(state.paused_s) if state is not None else 0,
