@@ -7,8 +7,10 @@ Pure library: no Kafka, HTTP, Redis or settings; callers pass in what it needs.
 
 from online_models.blended_text_classifier import BlendedTextClassifier, default_text_classifier
 from online_models.bootstrap import bootstrap_tagger, learn_rows, read_labelled_csv
+from online_models.centroid_text_classifier import CentroidTextClassifier
 from online_models.evaluation import accuracy_and_macro_f1, evaluate, measure_throughput
 from online_models.featurizers import HashedNgrams, normalize_text, tokenize
+from online_models.gated_blend_text_classifier import GatedBlendTextClassifier, broad_share
 from online_models.keyword_rules import KeywordRules
 from online_models.label_memory import LabelMemory, text_key
 from online_models.naive_bayes_text_classifier import NaiveBayesTextClassifier
@@ -43,8 +45,10 @@ __all__ = [
     "DEFAULT_RISK_PATTERNS",
     "SNAPSHOT_FORMAT_VERSION",
     "BlendedTextClassifier",
+    "CentroidTextClassifier",
     "DimensionSpec",
     "DisplayName",
+    "GatedBlendTextClassifier",
     "HashedNgrams",
     "KeywordRules",
     "Keywords",
@@ -72,6 +76,7 @@ __all__ = [
     "accuracy_and_macro_f1",
     "apply_taxonomy",
     "bootstrap_tagger",
+    "broad_share",
     "default_text_classifier",
     "dumps_signed",
     "estimator_for",

@@ -4,19 +4,27 @@ Hashing keeps memory fixed however large the vocabulary grows, and the hashing h
 unsigned 64-bit arithmetic on numpy arrays: stable across processes (unlike ``hash(str)``) and
 vectorised over a whole micro-batch, which is what makes thousands of texts per second possible.
 
-Chinese has no spaces, so runs of CJK characters are treated as one "word" whose character
-n-grams (1-4 characters) carry the meaning; word n-grams use the same runs. Latin words get
-character n-grams padded with a space at both ends (``char_wb`` style) plus word uni/bi-grams.
+Chinese has no spaces: each run of CJK characters is one "word" for the character n-grams
+(1-4 characters, across word boundaries, so a segmentation error costs little), and is cut into
+words by jieba's dictionary for the word n-grams. Latin words get character n-grams padded with a
+space at both ends (``char_wb`` style) plus word uni/bi-grams. Before that, text is folded (see
+``text_normalization``): width, case, traditional to simplified Chinese, numbers to magnitudes.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 import numpy as np
 import scipy.sparse as sp
+
+from online_models.text_normalization import (
+    fold_chinese_variants,
+    fold_numbers,
+    normalize_text,
+    segment_chinese,
+)
 
 __all__ = ["HashedNgrams", "mix64", "normalize_text", "tokenize"]
 
@@ -27,6 +35,7 @@ _CJK = (
     "\uac00-\ud7af"  # hangul syllables
 )
 _TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+_HAN_RUN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 # Apostrophes inside words are dropped ("can't" -> "cant") rather than splitting the word.
 _APOSTROPHE_RE = re.compile(r"(?<=\w)['\u2019\u02bc](?=\w)")
 
@@ -37,17 +46,6 @@ _MIX1 = np.uint64(0xFF51AFD7ED558CCD)
 _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 _SALT_WORD = np.uint64(0x9E3779B97F4A7C15)
 _SPACE = 32
-
-
-def normalize_text(text: str) -> str:
-    """NFKC-normalise and lowercase, so full-width and half-width forms hash alike.
-
-    Examples
-    --------
-    >>> normalize_text("ＡＴＭ  Card")
-    'atm  card'
-    """
-    return unicodedata.normalize("NFKC", text).lower()
 
 
 def tokenize(text: str) -> list[str]:
@@ -98,7 +96,13 @@ class HashedNgrams:
     char_weight, word_weight
         Relative weight of the two blocks.
     max_chars
-        Texts are cut to this many characters, so one huge text cannot stall a batch.
+        Cut texts to this many characters (None: the whole text counts; the API bounds its size).
+    segment_words
+        Cut runs of Chinese characters into words (jieba) for the word n-grams.
+    fold_variants
+        Fold traditional Chinese characters to simplified ones.
+    fold_numbers
+        Replace numbers (amounts with 万/千/亿 multipliers included) by their order of magnitude.
 
     Examples
     --------
@@ -121,7 +125,10 @@ class HashedNgrams:
         word_ngram_range: tuple[int, int] = (1, 2),
         char_weight: float = 1.0,
         word_weight: float = 1.0,
-        max_chars: int = 4000,
+        max_chars: int | None = None,
+        segment_words: bool = True,
+        fold_variants: bool = True,
+        fold_numbers: bool = True,
     ) -> None:
         if not 8 <= n_bits <= 30:
             raise ValueError("n_bits must be between 8 and 30")
@@ -129,12 +136,24 @@ class HashedNgrams:
             raise ValueError("char_ngram_range must be (lo, hi) with 1 <= lo <= hi <= 8")
         if word_ngram_range != (0, 0) and not 1 <= word_ngram_range[0] <= word_ngram_range[1] <= 3:
             raise ValueError("word_ngram_range must be (0, 0) or (lo, hi) with 1 <= lo <= hi <= 3")
+        if max_chars is not None and max_chars < 1:
+            raise ValueError("max_chars must be >= 1 or None")
         self.n_bits = n_bits
         self.char_ngram_range = tuple(char_ngram_range)
         self.word_ngram_range = tuple(word_ngram_range)
         self.char_weight = char_weight
         self.word_weight = word_weight
         self.max_chars = max_chars
+        self.segment_words = segment_words
+        self.fold_variants = fold_variants
+        self.fold_numbers = fold_numbers
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Featurizers pickled before folding and segmentation existed keep featurising as they did."""
+        state.setdefault("segment_words", False)
+        state.setdefault("fold_variants", False)
+        state.setdefault("fold_numbers", False)
+        self.__dict__.update(state)
 
     @property
     def n_features(self) -> int:
@@ -148,6 +167,9 @@ class HashedNgrams:
             self.char_weight,
             self.word_weight,
             self.max_chars,
+            self.segment_words,
+            self.fold_variants,
+            self.fold_numbers,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -160,8 +182,37 @@ class HashedNgrams:
         return (
             f"HashedNgrams(n_bits={self.n_bits}, char_ngram_range={self.char_ngram_range}, "
             f"word_ngram_range={self.word_ngram_range}, char_weight={self.char_weight}, "
-            f"word_weight={self.word_weight}, max_chars={self.max_chars})"
+            f"word_weight={self.word_weight}, max_chars={self.max_chars}, "
+            f"segment_words={self.segment_words}, fold_variants={self.fold_variants}, "
+            f"fold_numbers={self.fold_numbers})"
         )
+
+    def tokens(self, text: str) -> tuple[list[str], list[str]]:
+        """The tokens character n-grams are taken from, and the words of the word n-grams.
+
+        Examples
+        --------
+        >>> HashedNgrams().tokens("我的信用卡被盗刷了3.5萬元 on Visa")
+        (['我的信用卡被盗刷了', 'num5', '元', 'on', 'visa'], ['我', '的', '信用卡', '被盗', '刷', '了', \
+'num5', '元', 'on', 'visa'])
+        """
+        if self.max_chars is not None:
+            text = text[: self.max_chars]
+        text = normalize_text(text)
+        if self.fold_variants:
+            text = fold_chinese_variants(text)
+        if self.fold_numbers:
+            text = fold_numbers(text)
+        chars = _TOKEN_RE.findall(_APOSTROPHE_RE.sub("", text))
+        if not self.segment_words:
+            return chars, chars
+        words: list[str] = []
+        for token in chars:
+            if _HAN_RUN_RE.fullmatch(token):
+                words.extend(segment_chinese(token))
+            else:
+                words.append(token)
+        return chars, words
 
     def transform_one(self, text: str) -> dict[int, float]:
         """Features of one text as ``{column: value}``."""
@@ -172,15 +223,12 @@ class HashedNgrams:
         """Features of a batch as a CSR matrix of shape ``(len(texts), 2**n_bits)``."""
         texts = list(texts)
         n_docs = len(texts)
+        tokens = [self.tokens(t) for t in texts]
         # Every document becomes " tok1 tok2 ... " and the batch is one concatenated string.
-        docs = [" " + " ".join(tokenize(t[: self.max_chars])) + " " for t in texts]
-        starts = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum([len(d) for d in docs], out=starts[1:])
-        codes = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        prefix, pows = self._substring_hashes(codes)
-        is_space = codes == _SPACE
-        rows_c, cols_c = self._char_ngrams(prefix, pows, is_space, starts)
-        rows_w, cols_w = self._word_ngrams(prefix, pows, is_space, starts)
+        char_docs = _Docs([chars for chars, _ in tokens])
+        word_docs = _Docs([words for _, words in tokens]) if self.segment_words else char_docs
+        rows_c, cols_c = self._char_ngrams(char_docs)
+        rows_w, cols_w = self._word_ngrams(word_docs)
         char_block = self._block(rows_c, cols_c, n_docs, self.char_weight)
         word_block = self._block(rows_w, cols_w, n_docs, self.word_weight)
         out = (char_block + word_block).tocsr()
@@ -189,35 +237,13 @@ class HashedNgrams:
 
     # -- hashing --------------------------------------------------------------------------------
 
-    def _substring_hashes(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Prefix sums that give the polynomial hash of any substring in O(1).
-
-        ``hash(codes[a:b]) = pow[b - 1] * (prefix[b] - prefix[a])`` with wrap-around uint64
-        arithmetic, where ``prefix[i] = sum(codes[j] * POLY**-j for j < i)``.
-        """
-        n = len(codes)
-        inv_pows = np.full(n, _POLY_INV, dtype=np.uint64)
-        pows = np.full(n, _POLY, dtype=np.uint64)
-        if n:
-            inv_pows[0] = 1
-            pows[0] = 1
+    def _hash_spans(self, docs: _Docs, a: np.ndarray, b: np.ndarray, salt: np.uint64) -> np.ndarray:
         with np.errstate(over="ignore"):
-            inv_pows = np.cumprod(inv_pows, dtype=np.uint64)
-            pows = np.cumprod(pows, dtype=np.uint64)
-            prefix = np.zeros(n + 1, dtype=np.uint64)
-            np.cumsum(codes * inv_pows, dtype=np.uint64, out=prefix[1:])
-        return prefix, pows
-
-    def _hash_spans(
-        self, prefix: np.ndarray, pows: np.ndarray, a: np.ndarray, b: np.ndarray, salt: np.uint64
-    ) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            h = pows[b - 1] * (prefix[b] - prefix[a]) + salt
+            h = docs.pows[b - 1] * (docs.prefix[b] - docs.prefix[a]) + salt
             return (mix64(h) & np.uint64(self.n_features - 1)).astype(np.int64)
 
-    def _char_ngrams(
-        self, prefix: np.ndarray, pows: np.ndarray, is_space: np.ndarray, starts: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _char_ngrams(self, docs: _Docs) -> tuple[np.ndarray, np.ndarray]:
+        is_space = docs.is_space
         n = len(is_space)
         # Number of spaces in codes[:i], to reject n-grams with a space inside them.
         space_prefix = np.zeros(n + 1, dtype=np.int64)
@@ -236,22 +262,21 @@ class HashedNgrams:
             else:  # spaces only at the ends: a word piece, or a whole word padded by spaces
                 ok = space_prefix[b - 1] == space_prefix[a + 1]
             a, b = a[ok], b[ok]
-            rows.append(np.searchsorted(starts, a, side="right") - 1)
-            cols.append(self._hash_spans(prefix, pows, a, b, np.uint64(k)))
+            rows.append(np.searchsorted(docs.starts, a, side="right") - 1)
+            cols.append(self._hash_spans(docs, a, b, np.uint64(k)))
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(rows), np.concatenate(cols)
 
-    def _word_ngrams(
-        self, prefix: np.ndarray, pows: np.ndarray, is_space: np.ndarray, starts: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _word_ngrams(self, docs: _Docs) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.word_ngram_range
+        is_space = docs.is_space
         empty = np.zeros(0, dtype=np.int64)
         if lo == 0 or len(is_space) < 2:
             return empty, empty
         word_start = np.flatnonzero(~is_space[1:] & is_space[:-1]) + 1
         word_end = np.flatnonzero(~is_space[:-1] & is_space[1:]) + 1
-        doc = np.searchsorted(starts, word_start, side="right") - 1
+        doc = np.searchsorted(docs.starts, word_start, side="right") - 1
         rows, cols = [], []
         for k in range(lo, hi + 1):
             if len(word_start) < k:
@@ -262,7 +287,7 @@ class HashedNgrams:
             first, last = first[same_doc], last[same_doc]
             rows.append(doc[first])
             # Words are joined by exactly one space, so "w1 w2" is one contiguous span.
-            cols.append(self._hash_spans(prefix, pows, word_start[first], word_end[last], _SALT_WORD))
+            cols.append(self._hash_spans(docs, word_start[first], word_end[last], _SALT_WORD))
         return (np.concatenate(rows), np.concatenate(cols)) if rows else (empty, empty)
 
     def _block(self, rows: np.ndarray, cols: np.ndarray, n_docs: int, weight: float) -> sp.csr_matrix:
@@ -274,6 +299,32 @@ class HashedNgrams:
         block.data += 1.0
         _normalize_rows(block, scale=weight)
         return block
+
+
+class _Docs:
+    """A batch of token lists as one string " tok1 tok2 ... " per document, concatenated, with the
+    prefix sums that give the polynomial hash of any substring in O(1):
+    ``hash(codes[a:b]) = pows[b - 1] * (prefix[b] - prefix[a])`` with wrap-around uint64
+    arithmetic, where ``prefix[i] = sum(codes[j] * POLY**-j for j < i)``.
+    """
+
+    def __init__(self, token_lists: list[list[str]]) -> None:
+        docs = [" " + " ".join(tokens) + " " for tokens in token_lists]
+        self.starts = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum([len(d) for d in docs], out=self.starts[1:])
+        codes = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        self.is_space = codes == _SPACE
+        n = len(codes)
+        inv_pows = np.full(n, _POLY_INV, dtype=np.uint64)
+        pows = np.full(n, _POLY, dtype=np.uint64)
+        if n:
+            inv_pows[0] = 1
+            pows[0] = 1
+        with np.errstate(over="ignore"):
+            inv_pows = np.cumprod(inv_pows, dtype=np.uint64)
+            self.pows = np.cumprod(pows, dtype=np.uint64)
+            self.prefix = np.zeros(n + 1, dtype=np.uint64)
+            np.cumsum(codes * inv_pows, dtype=np.uint64, out=self.prefix[1:])
 
 
 def _normalize_rows(m: sp.csr_matrix, scale: float = 1.0) -> None:

@@ -44,6 +44,8 @@ class TagResult:
     confidence: float
     source: Literal["rules", "model"]
     model_version: str
+    #: Best minus second-best model probability (None: a keyword rule decided, or a remembered label).
+    margin: float | None = None
 
 
 class Tagger:
@@ -82,7 +84,7 @@ class Tagger:
     ... )
     >>> tagger.predict_many(["信用卡被盗刷", "hello"])
     [[TagResult(dimension='product', tag='credit_card', confidence=0.6, source='rules', \
-model_version='tagger-0')], []]
+model_version='tagger-0', margin=None)], []]
     >>> tagger.learn_one("my mortgage rate went up", "product", "mortgage")
     >>> tagger.learn_one("mortgage payment missed", "product", "mortgage")
     >>> [(r.tag, r.source) for r in tagger.predict_many(["mortgage rate"])[0]]
@@ -214,26 +216,28 @@ model_version='tagger-0')], []]
             remembered = memory.recall_keys(keys) if len(memory) else [None] * len(texts)
             warm = model.n_seen >= self.min_seen and bool(model.classes)
             if not warm:
-                guesses: list[tuple[str | None, float]] = [(None, 0.0)] * len(texts)
+                guesses: list[tuple[str | None, float, float]] = [(None, 0.0, 0.0)] * len(texts)
             elif isinstance(model, TextClassifierBase):
                 if model.featurizer not in features:
                     features[model.featurizer] = model.featurizer.transform_many(texts)
-                guesses = model.predict_features(features[model.featurizer])
+                guesses = model.predict_margin_features(features[model.featurizer], texts)
             else:
-                guesses = model.predict_many(texts)
+                guesses = [(tag, conf, conf) for tag, conf in model.predict_many(texts)]
             rules = self._rules.get(dim)
-            for out, text, known, (tag, conf) in zip(results, texts, remembered, guesses, strict=True):
+            for out, text, known, (tag, conf, margin) in zip(
+                results, texts, remembered, guesses, strict=True
+            ):
                 if known is not None:
                     out.append(TagResult(dim, known, 1.0, "model", version))
                     continue
                 if tag is not None and conf >= self.min_confidence:
-                    out.append(TagResult(dim, tag, conf, "model", version))
+                    out.append(TagResult(dim, tag, conf, "model", version, margin))
                     continue
                 hit = rules.match_one(text) if rules is not None else None
                 if hit is not None:
                     out.append(TagResult(dim, hit[0], hit[1], "rules", version))
                 elif tag is not None:
-                    out.append(TagResult(dim, tag, conf, "model", version))
+                    out.append(TagResult(dim, tag, conf, "model", version, margin))
         return results
 
     def __repr__(self) -> str:

@@ -137,37 +137,51 @@ class TextClassifierBase:
             return np.zeros((x.shape[0], 0))
         return self._score_features(x)
 
-    def predict_proba_features(self, x: sp.csr_matrix) -> np.ndarray:
-        """Class probabilities for featurized rows; all-zero rows for rows with no feature."""
+    def predict_proba_features(self, x: sp.csr_matrix, texts: Sequence[str] | None = None) -> np.ndarray:
+        """Class probabilities for featurized rows; all-zero rows for rows with no feature.
+
+        ``texts`` are the rows' texts, for models whose scoring depends on the kind of text
+        (``GatedBlendTextClassifier``); the others ignore them.
+        """
         scores = self.score_features(x) / self.temperature
         if scores.shape[1] == 0:
             return scores
-        scores -= scores.max(axis=1, keepdims=True)
-        probs = np.exp(scores)
-        probs /= probs.sum(axis=1, keepdims=True)
-        probs[np.diff(x.indptr) == 0] = 0.0
-        return probs
+        return _softmax(scores, x)
 
-    def predict_features(self, x: sp.csr_matrix) -> list[tuple[str | None, float]]:
+    def predict_features(
+        self, x: sp.csr_matrix, texts: Sequence[str] | None = None
+    ) -> list[tuple[str | None, float]]:
         """``(label, confidence)`` per featurized row."""
-        probs = self.predict_proba_features(x)
+        return [(label, conf) for label, conf, _ in self.predict_margin_features(x, texts)]
+
+    def predict_margin_features(
+        self, x: sp.csr_matrix, texts: Sequence[str] | None = None
+    ) -> list[tuple[str | None, float, float]]:
+        """``(label, confidence, margin)`` per featurized row; the margin is the probability of the
+        best label minus that of the runner-up (what a review queue sorts by: small = unsure)."""
+        probs = self.predict_proba_features(x, texts)
         if probs.shape[1] == 0:
-            return [(None, 0.0)] * probs.shape[0]
+            return [(None, 0.0, 0.0)] * probs.shape[0]
+        if probs.shape[1] == 1:
+            top2 = np.hstack([probs, np.zeros_like(probs)])
+        else:
+            top2 = -np.partition(-probs, 1, axis=1)[:, :2]
         best = probs.argmax(axis=1)
-        conf = probs[np.arange(len(best)), best]
         return [
-            (self._classes[b], float(c)) if c > 0 else (None, 0.0)
-            for b, c in zip(best.tolist(), conf.tolist(), strict=True)
+            (self._classes[b], float(first), float(first - second)) if first > 0 else (None, 0.0, 0.0)
+            for b, (first, second) in zip(best.tolist(), top2.tolist(), strict=True)
         ]
 
     def predict_proba_many(self, xs: Iterable[str]) -> np.ndarray:
         """Class probabilities, one row per text, columns in the order of ``classes``."""
-        return self.predict_proba_features(self.featurizer.transform_many(list(xs)))
+        texts = list(xs)
+        return self.predict_proba_features(self.featurizer.transform_many(texts), texts)
 
     def predict_many(self, xs: Iterable[str]) -> list[tuple[str | None, float]]:
         """``(label, confidence)`` per text; ``(None, 0.0)`` before any label or for a text
         with no usable characters."""
-        return self.predict_features(self.featurizer.transform_many(list(xs)))
+        texts = list(xs)
+        return self.predict_features(self.featurizer.transform_many(texts), texts)
 
     def predict_proba_one(self, x: str) -> dict[str, float]:
         """Probability of every known class (empty before any label)."""
@@ -182,3 +196,12 @@ class TextClassifierBase:
     def __getstate__(self) -> dict[str, object]:
         self._flush()
         return self._pickle_state()
+
+
+def _softmax(scores: np.ndarray, x: sp.csr_matrix) -> np.ndarray:
+    """Row-wise softmax; rows with no feature get all-zero probabilities (nothing to go on)."""
+    scores = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores)
+    probs /= probs.sum(axis=1, keepdims=True)
+    probs[np.diff(x.indptr) == 0] = 0.0
+    return probs

@@ -10,6 +10,8 @@ import pytest
 
 from online_models import (
     BlendedTextClassifier,
+    CentroidTextClassifier,
+    GatedBlendTextClassifier,
     HashedNgrams,
     NaiveBayesTextClassifier,
     QuadraticRidgeTextClassifier,
@@ -25,9 +27,15 @@ SMALL = HashedNgrams(n_bits=16)
 ESTIMATORS: dict[str, Factory] = {
     "naive_bayes": lambda: NaiveBayesTextClassifier(featurizer=SMALL),
     "ridge": lambda: RidgeTextClassifier(featurizer=SMALL, dim=256),
-    "quadratic_ridge": lambda: QuadraticRidgeTextClassifier(featurizer=SMALL, dim=256),
+    "quadratic_ridge": lambda: QuadraticRidgeTextClassifier(featurizer=SMALL, dim=1024),
     "blend": lambda: BlendedTextClassifier(
         [NaiveBayesTextClassifier(SMALL), RidgeTextClassifier(SMALL, dim=256)], weights=[1.0, 10.0]
+    ),
+    "centroid": lambda: CentroidTextClassifier(featurizer=SMALL),
+    "gated_blend": lambda: GatedBlendTextClassifier(
+        [NaiveBayesTextClassifier(SMALL), CentroidTextClassifier(SMALL), RidgeTextClassifier(SMALL, dim=256)],
+        short_weights=[1.0, 0.0, 10.0],
+        broad_weights=[0.0, 1.0, 1.0],
     ),
     "default": default_text_classifier,
 }
