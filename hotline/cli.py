@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +36,16 @@ retention_app = typer.Typer(help="Data retention: drop old ClickHouse partitions
 app.add_typer(retention_app, name="retention")
 
 log = logging.getLogger("hotline")
+
+
+class ModelConfiguration(StrEnum):
+    """The names of ``online_models.model_selection.MODEL_CONFIGURATIONS`` (kept here so that
+    ``--help`` lists them without importing the models)."""
+
+    default = "default"
+    short = "short"
+    broad = "broad"
+    light = "light"
 
 
 def _settings() -> Settings:
@@ -242,23 +253,62 @@ def watch(
 # -- models ---------------------------------------------------------------------------------------
 @models_app.command("bootstrap")
 def models_bootstrap(
-    file: Annotated[Path, typer.Argument(help="CSV with a text column and a label column.")],
+    file: Annotated[Path, typer.Argument(help="CSV with a text column and one or more label columns.")],
     text_col: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
-    label_col: Annotated[str, typer.Option(help="Column holding the tag.")] = "category",
-    dimension: Annotated[str | None, typer.Option(help="Taxonomy dimension the labels belong to.")] = None,
+    label_col: Annotated[
+        list[str] | None, typer.Option(help="Column holding a tag (repeat for several dimensions).")
+    ] = None,
+    dimension: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Taxonomy dimension of each --label-col, in order (default: the column's name; "
+            "HOTLINE_MODEL_DIMENSION for a single `category` column)."
+        ),
+    ] = None,
+    select: Annotated[
+        bool, typer.Option(help="Choose each dimension's model configuration by validation on FILE.")
+    ] = True,
+    group_col: Annotated[
+        str | None, typer.Option(help="Validate with folds that keep each value of this column on one side.")
+    ] = None,
+    time_ordered: Annotated[
+        bool, typer.Option(help="FILE is oldest first: validate on its latest 20%.")
+    ] = False,
 ) -> None:
-    """Learn a tagger from FILE in one pass and publish it, signed, to the model registry."""
-    from hotline.model_bootstrap import bootstrap_model
+    """Learn a tagger from FILE in one pass and publish it, signed; prints the model choices as JSON."""
+    import orjson
+
+    from hotline.model_bootstrap import BootstrapSource, bootstrap_model
 
     _setup_logging()
     settings = _settings()
-    try:
-        version = asyncio.run(
-            bootstrap_model(settings, file, text_col=text_col, label_col=label_col, dimension=dimension)
+    columns = label_col or ["category"]
+    if dimension and len(dimension) != len(columns):
+        raise _fail(f"got {len(dimension)} --dimension for {len(columns)} --label-col")
+    if dimension:
+        dimensions = dimension
+    elif columns == ["category"]:
+        dimensions = [settings.model_dimension]
+    else:
+        dimensions = columns
+    sources = [
+        BootstrapSource(
+            file,
+            dim,
+            text_col=text_col,
+            label_col=col,
+            select=select,
+            group_col=group_col,
+            time_ordered=time_ordered,
         )
+        for col, dim in zip(columns, dimensions, strict=True)
+    ]
+    try:
+        version, reports = asyncio.run(bootstrap_model(settings, sources))
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    typer.echo(f"published model {version}")
+    typer.echo(f"published model {version}", err=True)
+    typer.echo(orjson.dumps({"version": version, "dimensions": reports}).decode())
 
 
 @models_app.command("eval")
@@ -273,8 +323,20 @@ def models_eval(
     folds: Annotated[
         int | None, typer.Option(min=2, help="Instead of --test: k-fold cross-validation on --train.")
     ] = None,
+    group_col: Annotated[
+        str | None,
+        typer.Option(help="Instead of --test: folds that keep each value of this column on one side."),
+    ] = None,
+    time_ordered: Annotated[
+        bool, typer.Option(help="Instead of --test: --train is oldest first; hold out its latest 20%.")
+    ] = False,
+    baseline: Annotated[
+        bool, typer.Option(help="Also run River's BagOfWords | MultinomialNB on the same split.")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Shuffle of the folds.")] = 0,
-    model: Annotated[str, typer.Option(help="default (naive Bayes + quadratic ridge) or light.")] = "default",
+    model: Annotated[
+        ModelConfiguration, typer.Option(help="Model configuration.")
+    ] = ModelConfiguration.default,
 ) -> None:
     """One online pass over --train, then --test: accuracy, macro_f1, items/s (one core) as one JSON line."""
     from hotline.bench.models import limit_to_one_core
@@ -284,8 +346,6 @@ def models_eval(
 
     from hotline.model_eval import run_eval
 
-    if model not in ("default", "light"):
-        raise _fail(f"--model must be default or light, not {model!r}")
     try:
         result = run_eval(
             train,
@@ -294,8 +354,11 @@ def models_eval(
             label_col=label_col,
             prequential=prequential,
             folds=folds,
+            group_col=group_col,
+            time_ordered=time_ordered,
             seed=seed,
-            model=model,  # type: ignore[arg-type]
+            model=model.value,
+            baseline=baseline,
         )
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc)) from exc

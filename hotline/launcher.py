@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from hotline.local_stack import start_services, status_services, stop_services
-from hotline.model_bootstrap import bootstrap_model, registry_has_model
+from hotline.model_bootstrap import BootstrapSource, bootstrap_model, registry_has_model
 from hotline.settings import Settings
 from hotline.supervisor import ChildSpec, Supervisor
 
@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 #: target pass in one minute, so the simulated handling meets, warns about and breaches deadlines
 #: while people watch.
 DEMO_DEADLINE_TIME_SCALE = 60
+#: Dimensions of the shipped Chinese bootstrap set (its columns are named after them).
+ZH_BOOTSTRAP_DIMENSIONS = ("business_line", "cause")
 
 
 def _hotline(*args: str) -> list[str]:
@@ -44,6 +46,21 @@ def _metrics_urls(settings: Settings) -> str:
     return f", workers http://{host}:{port}/metrics and http://{host}:{port + 1}/metrics"
 
 
+def demo_bootstrap_sources(settings: Settings, data: Path | None) -> list[BootstrapSource]:
+    """The demo's labelled files: ``data`` (or HOTLINE_BOOTSTRAP_DATA) for HOTLINE_MODEL_DIMENSION,
+    and the shipped Chinese set for the business-line and cause dimensions (its models chosen by
+    validation on it)."""
+    sources = [BootstrapSource(data or settings.bootstrap_data, settings.model_dimension)]
+    zh = settings.bootstrap_zh_data
+    if zh is not None and zh.is_file():
+        sources += [
+            BootstrapSource(zh, dimension, label_col=dimension, select=True)
+            for dimension in ZH_BOOTSTRAP_DIMENSIONS
+            if dimension != settings.model_dimension
+        ]
+    return sources
+
+
 def run_up(settings: Settings, *, demo: bool, data: Path | None, rate: float) -> int:
     """Start everything, supervise until Ctrl-C or a death, stop what we started; the exit code."""
     already = {s.name for s in status_services(settings) if s.running}
@@ -51,9 +68,10 @@ def run_up(settings: Settings, *, demo: bool, data: Path | None, rate: float) ->
         print(f"[up] {line}", flush=True)  # noqa: T201 - the console is this command's interface
     try:
         if demo:
-            source = data or settings.bootstrap_data
-            print(f"[up] bootstrapping the demo model from {source} ...", flush=True)  # noqa: T201
-            version = asyncio.run(bootstrap_model(settings, source, dimension=settings.model_dimension))
+            sources = demo_bootstrap_sources(settings, data)
+            names = ", ".join(sorted({str(s.path) for s in sources}))
+            print(f"[up] bootstrapping the demo model from {names} ...", flush=True)  # noqa: T201
+            version, _ = asyncio.run(bootstrap_model(settings, sources))
             print(f"[up] model {version} published", flush=True)  # noqa: T201
         elif not asyncio.run(registry_has_model(settings)):
             log.warning("no model in the registry: complaints stay untagged until `hotline models bootstrap`")

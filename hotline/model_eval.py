@@ -1,50 +1,76 @@
-"""``hotline models eval``: one online pass over a training file, then a held-out file (or k folds).
+"""``hotline models eval``: one online pass over a training file, then a held-out file (or folds).
 
 Learns the training rows once, in file order, in the micro-batches the classify agent uses, then
-predicts the test rows, and reports accuracy, macro-F1 and items/s. With ``folds`` instead of a
-test file, the training file is split into k shuffled folds and each is held out once.
+predicts the test rows, and reports accuracy, macro-F1 and items/s. Without a test file the
+training file is split honestly: by group (``group_col``: paraphrases of one question stay on one
+side), by time (``time_ordered``: the latest 20% held out), or in shuffled folds. With
+``baseline`` River's ``BagOfWords | MultinomialNB`` runs on the very same splits and its figures
+are reported beside the model's.
 """
 
 from __future__ import annotations
 
-import random
+import csv
 import statistics
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
-from online_models import (
-    NaiveBayesTextClassifier,
-    TextClassifier,
-    default_text_classifier,
-    evaluate,
-    read_labelled_csv,
-)
-from online_models.featurizers import HashedNgrams
+from online_models import evaluate, read_labelled_csv
+from online_models.model_selection import model_factory
+from online_models.river_baseline import RiverBaseline
+from online_models.validation_splits import grouped_folds, shuffled_folds, time_ordered_split
 
-__all__ = ["ModelKind", "run_eval"]
+__all__ = ["read_group_column", "run_eval"]
 
-ModelKind = Literal["default", "light"]
 Rows = list[tuple[str, str]]
+Split = tuple[Rows, Rows]
 
 
-def _factory(model: ModelKind) -> Callable[[], TextClassifier]:
-    if model == "default":
-        return default_text_classifier
-    return lambda: NaiveBayesTextClassifier(HashedNgrams(n_bits=18), fit_prior=False)
+def read_group_column(path: Path, group_col: str) -> list[str]:
+    """The ``group_col`` value of every data row of ``path``, aligned with ``read_labelled_csv``."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None) or []
+        if group_col not in header:
+            raise ValueError(f"{path}: missing group column {group_col!r}; the header has {header}")
+        index = header.index(group_col)
+        return [row[index].strip() if index < len(row) else "" for row in reader if row]
 
 
-def _folds(rows: Rows, k: int, seed: int) -> list[tuple[Rows, Rows]]:
-    """k (train, test) pairs; train rows keep their file order (as a stream would deliver them)."""
-    order = list(range(len(rows)))
-    random.Random(seed).shuffle(order)
-    pairs = []
-    for fold in range(k):
-        held = set(order[fold::k])
-        pairs.append(
-            ([r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held])
-        )
-    return pairs
+def _splits(
+    train_rows: Rows,
+    test_rows: Rows | None,
+    groups: Sequence[str] | None,
+    time_ordered: bool,
+    folds: int | None,
+    seed: int,
+) -> tuple[str, list[Split]]:
+    if test_rows is not None:
+        return "train file, then test file", [(train_rows, test_rows)]
+    if time_ordered:
+        return "time-ordered: oldest 80% learned, latest 20% tested", [time_ordered_split(train_rows, 0.2)]
+    k = folds or 5
+    if groups is not None:
+        return f"grouped {k}-fold", grouped_folds(train_rows, groups, k, seed)
+    if folds is None:
+        return "prequential only", [(train_rows, [])]
+    return f"shuffled {k}-fold", shuffled_folds(train_rows, k, seed)
+
+
+def _summarise(reports: list[dict[str, float | int | None]]) -> dict[str, object]:
+    if len(reports) == 1:
+        return dict(reports[0])
+    out: dict[str, object] = {}
+    for key in reports[0]:
+        values = [r[key] for r in reports]
+        numbers = [float(v) for v in values if v is not None]
+        out[key] = statistics.fmean(numbers) if len(numbers) == len(values) else None
+    out["n_labels"] = max(int(r["n_labels"] or 0) for r in reports)
+    out["n_train"] = round(statistics.fmean(int(r["n_train"] or 0) for r in reports))
+    out["n_test"] = sum(int(r["n_test"] or 0) for r in reports)  # each row held out once
+    out["fold_accuracies"] = [r["accuracy"] for r in reports]
+    out["folds"] = len(reports)
+    return out
 
 
 def run_eval(
@@ -55,56 +81,47 @@ def run_eval(
     label_col: str = "category",
     prequential: bool = False,
     folds: int | None = None,
+    group_col: str | None = None,
+    time_ordered: bool = False,
     seed: int = 0,
-    model: ModelKind = "default",
+    model: str = "default",
+    baseline: bool = False,
     batch_size: int = 500,
 ) -> dict[str, object]:
     """The report ``hotline models eval`` prints (JSON-serialisable).
 
     Keys: accuracy, macro_f1, learn_per_s, predict_per_s, n_train, n_test, n_labels,
-    mean_confidence (+ prequential_accuracy / prequential_macro_f1 with ``prequential``; with
-    ``folds``: means over the folds, n_train per fold, n_test over all folds, plus
-    fold_accuracies and folds).
+    mean_confidence, split, model (+ prequential_accuracy / prequential_macro_f1 with
+    ``prequential``; over several folds: means, n_train per fold, n_test over all folds,
+    fold_accuracies and folds; with ``baseline``: ``baseline`` holding River's figures on the
+    same splits and ``accuracy_over_baseline``).
     """
-    if test is None and folds is None and not prequential:
-        raise ValueError("give --test FILE, --folds K, or --prequential")
-    if test is not None and folds is not None:
-        raise ValueError("give either --test or --folds, not both")
-    factory = _factory(model)
+    if test is not None and (folds is not None or group_col or time_ordered):
+        raise ValueError("give either --test or a validation split (--folds, --group-col, --time-ordered)")
+    if group_col and time_ordered:
+        raise ValueError("give --group-col or --time-ordered, not both")
+    if test is None and folds is None and not prequential and not group_col and not time_ordered:
+        raise ValueError("give --test FILE, --folds K, --group-col COL, --time-ordered or --prequential")
+    factory = model_factory(model)
     train_rows = list(read_labelled_csv(train, text_col=text_col, label_col=label_col))
-    if folds is None:
-        test_rows = list(read_labelled_csv(test, text_col=text_col, label_col=label_col)) if test else []
-        report: dict[str, object] = dict(
-            evaluate(
-                train_rows,
-                test_rows,
-                prequential=prequential,
-                estimator_factory=factory,
-                batch_size=batch_size,
-            )
+    test_rows = list(read_labelled_csv(test, text_col=text_col, label_col=label_col)) if test else None
+    groups = read_group_column(train, group_col) if group_col else None
+    description, splits = _splits(train_rows, test_rows, groups, time_ordered, folds, seed)
+
+    def run(make: object) -> dict[str, object]:
+        return _summarise(
+            [
+                evaluate(a, b, prequential=prequential, estimator_factory=make, batch_size=batch_size)  # type: ignore[arg-type]
+                for a, b in splits
+            ]
         )
-    else:
-        if not 2 <= folds <= len(train_rows):
-            raise ValueError(f"--folds must be between 2 and the number of rows ({len(train_rows)})")
-        reports = [
-            evaluate(
-                fold_train,
-                fold_test,
-                prequential=prequential,
-                estimator_factory=factory,
-                batch_size=batch_size,
-            )
-            for fold_train, fold_test in _folds(train_rows, folds, seed)
-        ]
-        report = {}
-        for key in reports[0]:
-            values = [r[key] for r in reports]
-            numbers = [float(v) for v in values if v is not None]
-            report[key] = statistics.fmean(numbers) if len(numbers) == len(values) else None
-        report["n_labels"] = max(int(r["n_labels"] or 0) for r in reports)
-        report["n_train"] = round(statistics.fmean(int(r["n_train"] or 0) for r in reports))
-        report["n_test"] = sum(int(r["n_test"] or 0) for r in reports)  # each row held out once
-        report["fold_accuracies"] = [r["accuracy"] for r in reports]
-        report["folds"] = folds
+
+    report = run(factory)
+    report["split"] = description
     report["model"] = model
+    if baseline:
+        river = run(RiverBaseline)
+        report["baseline"] = {"model": "river BagOfWords | MultinomialNB", **river}
+        if report.get("accuracy") is not None and river.get("accuracy") is not None:
+            report["accuracy_over_baseline"] = float(report["accuracy"]) - float(river["accuracy"])  # type: ignore[arg-type]
     return report

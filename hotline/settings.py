@@ -96,6 +96,10 @@ class Settings(BaseSettings):
         description="CSV (text,category) the demo model is bootstrapped from.",
     )
     model_dimension: str = Field("banking77", description="Taxonomy dimension the bootstrap data labels.")
+    bootstrap_zh_data: Path | None = Field(
+        PROJECT_ROOT / "data" / "bootstrap" / "zh_complaints.csv",
+        description="Chinese CSV (text,business_line,cause) the demo also bootstraps those dimensions from.",
+    )
 
     # -- stream processing ---------------------------------------------------------------------------
     classify_batch_size: int = Field(500, ge=1, description="Largest micro-batch the classify agent takes.")

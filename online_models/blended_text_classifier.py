@@ -8,6 +8,7 @@ both stay exact and order-free. The texts are featurized once per batch for all 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -113,7 +114,7 @@ class BlendedTextClassifier(TextClassifierBase):
         return total
 
 
-def default_text_classifier() -> GatedBlendTextClassifier:
+def default_text_classifier(blend: Literal["gated", "short", "broad"] = "gated") -> GatedBlendTextClassifier:
     """The model the tagger uses unless told otherwise (see ``GatedBlendTextClassifier`` for why
     two blends): naive Bayes (two smoothings), quadratic and linear ridge, and the IDF centroid,
     sharing one featurizer; learned in one online pass. Validation, each a held-out split the
@@ -121,7 +122,8 @@ def default_text_classifier() -> GatedBlendTextClassifier:
     UnionPay questions 5-fold grouped by FAQ question 0.616, CFPB narratives last 20% by time
     0.763. Naive Bayes keeps its class prior: it is the only part that knows how skewed the
     classes are (+0.2 to +0.35 on the narratives). About 70 MB per instance, mostly the two
-    ridges' Gram matrices.
+    ridges' Gram matrices. ``blend="short"`` or ``"broad"`` scores every text with that blend
+    alone (configurations a bootstrap may choose by validation on the bank's own file).
     """
     featurizer = HashedNgrams(n_bits=18)
     members: list[TextClassifierBase] = [
@@ -137,4 +139,13 @@ def default_text_classifier() -> GatedBlendTextClassifier:
         broad_weights=BROAD_WEIGHTS,
         short_temperature=SHORT_TEMPERATURE,
         broad_temperature=BROAD_TEMPERATURE,
+        **_GATES[blend],
     )
+
+
+# Gate settings that send every text to one blend (a share of Chinese above 1 is never reached).
+_GATES: dict[str, dict[str, Any]] = {
+    "gated": {},
+    "short": {"long_text_range": (10**9, 10**9 + 1), "chinese_share": 2.0},
+    "broad": {"long_text_range": (0, 1), "chinese_share": 0.0},
+}

@@ -43,6 +43,14 @@ def _rate(n: int, seconds: float) -> float | None:
     return n / seconds if seconds > 0 else None
 
 
+def _warm_up(model: TextClassifier, text: str) -> None:
+    """Untimed: let the model derive its prediction weights once (as a loaded snapshot has)."""
+    warm_up = getattr(model, "warm_up", None)
+    if warm_up is not None:
+        warm_up()
+    model.predict_many([text])
+
+
 def accuracy_and_macro_f1(truth: Sequence[str], predicted: Sequence[str | None]) -> tuple[float, float]:
     """Accuracy, and F1 averaged over every label that is true or predicted somewhere.
 
@@ -126,7 +134,7 @@ def evaluate(
     test_pred: list[str | None] = []
     confidences: list[float] = []
     if test:
-        model.predict_many([test[0][0]])  # untimed warm-up: refreshes derived weights once
+        _warm_up(model, test[0][0])
     for texts, labels in _batches(test, batch_size):
         with predict_s:
             guesses = model.predict_many(texts)
@@ -192,7 +200,7 @@ def measure_throughput(
             for batch_texts, batch_labels in _batches(rows, batch_size):
                 model.learn_many(batch_texts, batch_labels)
         learn_runs.append(watch)
-    model.predict_many(list(texts[:1]))  # warm-up
+    _warm_up(model, texts[0])
     for _ in range(repeats):
         with _Stopwatch() as watch:
             for batch_texts, _ in _batches(rows, batch_size):

@@ -119,6 +119,11 @@ class GatedBlendTextClassifier(TextClassifierBase):
         for model in self.models:
             model.prepare_updates()
 
+    def warm_up(self) -> None:
+        self._flush()
+        for model in self.models:
+            model.warm_up()
+
     def _learn_features(self, x: sp.csr_matrix, labels: np.ndarray) -> None:
         names = [self._classes[i] for i in labels.tolist()]
         for model in self.models:

@@ -3,6 +3,8 @@
 Every label a reviewer gives is first predicted by the current model, then learned: the share of
 those predictions that were right, over the last ``window`` labels, is an honest running
 estimate of the model's accuracy on the texts people actually check, with no held-out set.
+The running figure is River's (``utils.Rolling(metrics.Accuracy())``); the outcomes are also kept
+as a bit string, so the window survives a restart inside the model's metadata.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
+
+from river import metrics, utils
 
 __all__ = ["PrequentialAccuracy", "RollingAccuracy"]
 
@@ -33,13 +37,11 @@ class RollingAccuracy:
             raise ValueError("window must be >= 1")
         self.window = window
         self._outcomes: deque[bool] = deque(maxlen=window)
-        self._correct = 0
+        self._metric = utils.Rolling(metrics.Accuracy, window_size=window)
 
     def update(self, correct: bool) -> None:
-        if len(self._outcomes) == self.window:
-            self._correct -= self._outcomes[0]
         self._outcomes.append(bool(correct))
-        self._correct += bool(correct)
+        self._metric.update(True, bool(correct))
 
     @property
     def n(self) -> int:
@@ -48,7 +50,7 @@ class RollingAccuracy:
     @property
     def accuracy(self) -> float | None:
         """None before the first prediction."""
-        return self._correct / len(self._outcomes) if self._outcomes else None
+        return float(self._metric.get()) if self._outcomes else None
 
     def to_bits(self) -> str:
         """Oldest first, ``"1"`` for a correct prediction (compact, JSON-friendly)."""

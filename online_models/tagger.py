@@ -119,11 +119,14 @@ model_version='tagger-0', margin=None)], []]
         self._memory = {dim: LabelMemory(memory_size) for dim in self.dimensions}
         self.n_updates = 0
         self.revision = 0  # taxonomy changes (dimensions, keywords) since creation
+        #: Per dimension, how its model configuration was chosen (``ModelChoice.to_dict()``).
+        self.model_choices: dict[str, dict[str, Any]] = {}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Snapshots pickled before the label memory existed load with an empty one."""
         self.__dict__.update(state)
         self.__dict__.setdefault("revision", 0)
+        self.__dict__.setdefault("model_choices", {})
         if "_memory" not in state:
             self.memory_size = 0
             self._memory = {dim: LabelMemory(0) for dim in self.dimensions}
@@ -139,6 +142,17 @@ model_version='tagger-0', margin=None)], []]
         self.dimensions[dimension] = model
         self._memory[dimension] = LabelMemory(self.memory_size)
         self.set_keywords(dimension, keywords or {})  # counts as one revision
+
+    def set_model(
+        self, dimension: str, model: TextClassifier, choice: Mapping[str, Any] | None = None
+    ) -> None:
+        """Give a dimension that has learned nothing yet another (untrained) model, e.g. the
+        configuration a bootstrap's validation chose; ``choice`` records why."""
+        if self._model(dimension).n_seen:
+            raise ValueError(f"dimension {dimension!r} has learned labels: its model cannot be swapped")
+        self.dimensions[dimension] = model
+        if choice is not None:
+            self.model_choices[dimension] = dict(choice)
 
     def remove_dimension(self, dimension: str) -> None:
         """Stop tagging ``dimension`` and forget what it learned."""

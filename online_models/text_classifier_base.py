@@ -57,6 +57,11 @@ class TextClassifierBase:
     def prepare_updates(self) -> None:
         """Get ready to learn a few labels at a time cheaply (models that can, e.g. ridge, do)."""
 
+    def warm_up(self) -> None:
+        """Derive now what predictions need from the statistics (solved weights, log ratios),
+        so the first prediction is as fast as the next; a pickled snapshot arrives warm."""
+        self.score_features(self.featurizer.transform_many(["warm up"]))
+
     # -- River-style helpers ----------------------------------------------------------------------
 
     def _get_params(self) -> dict[str, object]:

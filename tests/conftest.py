@@ -82,7 +82,16 @@ def free_port() -> int:
 def bootstrap_model(env: dict[str, str]) -> None:
     """Publish a model from the bootstrap data with ``env``'s settings (as `hotline models bootstrap`)."""
     boot = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", env["HOTLINE_BOOTSTRAP_DATA"]],
+        # --no-select: the tests need a model, not the validation that picks its configuration.
+        [
+            sys.executable,
+            "-m",
+            "hotline.cli",
+            "models",
+            "bootstrap",
+            env["HOTLINE_BOOTSTRAP_DATA"],
+            "--no-select",
+        ],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -238,7 +247,7 @@ class Pipeline:
 def pipeline(stack: Stack) -> Iterator[Pipeline]:
     """A bootstrapped model, one worker and the API, as `hotline up` runs them."""
     boot = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", str(BANKING77)],
+        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", str(BANKING77), "--no-select"],
         env=stack.env,
         cwd=ROOT,
         capture_output=True,

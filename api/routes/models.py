@@ -41,6 +41,8 @@ class DimensionStatus(BaseModel):
     labels: int
     prequential_accuracy: float | None
     prequential_window: int
+    #: How the dimension's model configuration was chosen (bootstrap validation), if recorded.
+    model_choice: dict[str, Any] | None = None
 
 
 class ModelStatus(BaseModel):
@@ -65,6 +67,7 @@ async def _status(redis: RedisDep, settings: SettingsDep, taxonomy: Taxonomy) ->
         meta = None  # a snapshot saved without metadata (older code): only its version is known
     saved = meta.extra.get("prequential") if meta is not None else None
     summary = PrequentialAccuracy.from_state(saved).summary() if saved else {}
+    choices = dict(meta.extra.get("model_choices") or {}) if meta is not None else {}
     dimensions = [
         DimensionStatus(
             id=d.id,
@@ -73,6 +76,7 @@ async def _status(redis: RedisDep, settings: SettingsDep, taxonomy: Taxonomy) ->
             labels=int(summary.get(d.id, {}).get("labels", 0)),
             prequential_accuracy=summary.get(d.id, {}).get("accuracy"),
             prequential_window=int(summary.get(d.id, {}).get("window", 0)),
+            model_choice=choices.get(d.id),
         )
         for d in taxonomy.dimensions
     ]

@@ -239,7 +239,7 @@ class ModelLearner(Service):
                     blob=blob,
                     source="learner",
                     labels_offset=self.labels_offset,
-                    extra={"prequential": self.prequential.to_state()},
+                    extra={"prequential": self.prequential.to_state(), "model_choices": tagger.model_choices},
                 )
                 if meta is None:  # someone else published: learn our labels again on top of theirs
                     log.info("registry moved on from %s; rebasing the learner first", self.version)
