@@ -103,8 +103,15 @@ def test_eval_with_folds_and_custom_columns(split: tuple[Path, Path], tmp_path: 
     [
         (["--train", "/nonexistent.csv", "--test", "/nonexistent.csv"], "not found"),
         (["--train", "{train}", "--test", "{test}", "--text-col", "body"], "missing column(s) ['body']"),
-        (["--train", "{train}"], "give --test FILE, --folds K, or --prequential"),
-        (["--train", "{train}", "--test", "{test}", "--model", "huge"], "--model must be default or light"),
+        (
+            ["--train", "{train}"],
+            "give --test FILE, --folds K, --group-col COL, --time-ordered or --prequential",
+        ),
+        (
+            ["--train", "{train}", "--test", "{test}", "--time-ordered"],
+            "give either --test or a validation split",
+        ),
+        (["--train", "{train}", "--group-col", "intent"], "missing group column 'intent'"),
     ],
 )
 def test_eval_errors_are_one_clear_line(split: tuple[Path, Path], args: list[str], message: str) -> None:
@@ -112,6 +119,64 @@ def test_eval_errors_are_one_clear_line(split: tuple[Path, Path], args: list[str
     result = _hotline("models", "eval", *[a.format(train=train, test=test) for a in args])
     assert result.returncode == 1
     assert message in result.stderr, result.stderr
+
+
+def test_eval_lists_the_model_configurations_and_refuses_others(split: tuple[Path, Path]) -> None:
+    train, test = split
+    result = _hotline("models", "eval", "--train", str(train), "--test", str(test), "--model", "huge")
+    assert result.returncode == 2 and "Invalid value for '--model'" in result.stderr, result.stderr
+    shown = _hotline("models", "eval", "--help", env={"COLUMNS": "200"}).stdout
+    assert "<default|short|broad|light>" in shown, shown
+
+
+def _shared(name: str) -> Path:
+    path = BANKING77.parents[1] / name / "train.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+def test_eval_grouped_with_the_river_baseline_on_the_same_split() -> None:
+    report = _last_json(
+        _hotline(
+            "models",
+            "eval",
+            "--train",
+            str(_shared("unionpay95516")),
+            "--label-col",
+            "subject",
+            "--group-col",
+            "standard_question",
+            "--folds",
+            "3",
+            "--baseline",
+        )
+    )
+    baseline = report["baseline"]
+    assert isinstance(baseline, dict)
+    assert report["split"] == "grouped 3-fold" and report["folds"] == 3 and baseline["folds"] == 3
+    assert report["n_test"] == baseline["n_test"] == 3097  # every question held out once, by both
+    assert float(report["accuracy_over_baseline"]) == pytest.approx(
+        float(report["accuracy"]) - float(baseline["accuracy"])
+    )
+    assert float(report["accuracy"]) > float(baseline["accuracy"])
+
+
+def test_eval_time_ordered_holds_out_the_latest_fifth() -> None:
+    report = _last_json(
+        _hotline(
+            "models",
+            "eval",
+            "--train",
+            str(_shared("cfpb_narratives")),
+            "--label-col",
+            "label",
+            "--time-ordered",
+            "--model",
+            "light",
+        )
+    )
+    assert report["split"].startswith("time-ordered") and (report["n_train"], report["n_test"]) == (980, 245)
 
 
 def test_bench_models_reports_items_per_second_on_one_core(split: tuple[Path, Path]) -> None:
