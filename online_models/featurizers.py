@@ -206,6 +206,8 @@ class HashedNgrams:
         chars = _TOKEN_RE.findall(_APOSTROPHE_RE.sub("", text))
         if not self.segment_words:
             return chars, chars
+        if not any(_HAN_RUN_RE.fullmatch(token) for token in chars):
+            return chars, chars  # the same list: nothing to segment (callers reuse its hashes)
         words: list[str] = []
         for token in chars:
             if _HAN_RUN_RE.fullmatch(token):
@@ -226,7 +228,8 @@ class HashedNgrams:
         tokens = [self.tokens(t) for t in texts]
         # Every document becomes " tok1 tok2 ... " and the batch is one concatenated string.
         char_docs = _Docs([chars for chars, _ in tokens])
-        word_docs = _Docs([words for _, words in tokens]) if self.segment_words else char_docs
+        segmented = any(words is not chars for chars, words in tokens)
+        word_docs = _Docs([words for _, words in tokens]) if segmented else char_docs
         rows_c, cols_c = self._char_ngrams(char_docs)
         rows_w, cols_w = self._word_ngrams(word_docs)
         char_block = self._block(rows_c, cols_c, n_docs, self.char_weight)
