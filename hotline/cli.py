@@ -176,6 +176,10 @@ def simulate(
     data: Annotated[
         Path | None, typer.Option(help="CSV with a `text` column to draw complaints from.")
     ] = None,
+    extra_data: Annotated[
+        Path | None,
+        typer.Option(help="A second CSV (text, category) whose topics join --data's (e.g. Chinese traffic)."),
+    ] = None,
     seconds: Annotated[
         float | None, typer.Option(help="Stop after this long (default: until Ctrl-C).")
     ] = None,
@@ -202,6 +206,7 @@ def simulate(
             rate=rate,
             seconds=seconds,
             ticket_share=ticket_share,
+            extra_data=extra_data,
         )
     )
 

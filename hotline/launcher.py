@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 #: target pass in one minute, so the simulated handling meets, warns about and breaches deadlines
 #: while people watch.
 DEMO_DEADLINE_TIME_SCALE = 60
+#: The demo's Chinese complaints (another draw of the bootstrap set's generator, none of its rows).
+DEMO_ZH_TRAFFIC = Path(__file__).resolve().parents[1] / "data" / "demo" / "zh_traffic.csv"
 #: Dimensions of the shipped Chinese bootstrap set (its columns are named after them).
 ZH_BOOTSTRAP_DIMENSIONS = ("business_line", "cause")
 
@@ -48,13 +50,13 @@ def _metrics_urls(settings: Settings) -> str:
 
 def demo_bootstrap_sources(settings: Settings, data: Path | None) -> list[BootstrapSource]:
     """The demo's labelled files: ``data`` (or HOTLINE_BOOTSTRAP_DATA) for HOTLINE_MODEL_DIMENSION,
-    and the shipped Chinese set for the business-line and cause dimensions (its models chosen by
-    validation on it)."""
+    and the shipped Chinese set for the business-line and cause dimensions. No model selection:
+    it adds about a minute to the demo's start (`hotline models bootstrap` runs it)."""
     sources = [BootstrapSource(data or settings.bootstrap_data, settings.model_dimension)]
     zh = settings.bootstrap_zh_data
     if zh is not None and zh.is_file():
         sources += [
-            BootstrapSource(zh, dimension, label_col=dimension, select=True)
+            BootstrapSource(zh, dimension, label_col=dimension)
             for dimension in ZH_BOOTSTRAP_DIMENSIONS
             if dimension != settings.model_dimension
         ]
@@ -88,6 +90,8 @@ def run_up(settings: Settings, *, demo: bool, data: Path | None, rate: float) ->
         ]
         if demo:
             sim_args = ["simulate", "--rate", str(rate)] + (["--data", str(data)] if data else [])
+            if DEMO_ZH_TRAFFIC.is_file() and settings.bootstrap_zh_data is not None:
+                sim_args += ["--extra-data", str(DEMO_ZH_TRAFFIC)]  # Chinese complaints too
             children.append(ChildSpec("simulator", _hotline(*sim_args), env, after_ready=True))
 
         def announce() -> None:

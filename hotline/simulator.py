@@ -144,11 +144,17 @@ async def run_simulator(
     ticket_share: float = 0.0,
     model: TrafficModel | None = None,
     drain_s: float = 0.0,
+    extra_data: Path | None = None,
 ) -> int:
     """Post complaints to the API until ``seconds`` pass (or forever), and the ticket events of those
     handled as they fall due (for up to ``drain_s`` more at the end); returns how many complaints
-    were accepted. ``model`` replaces the traffic read from ``data`` (tests)."""
-    model = model or TrafficModel(read_texts(data), rate=rate, ticket_share=ticket_share)
+    were accepted. ``model`` replaces the traffic read from ``data`` (tests); ``extra_data``'s
+    categories join ``data``'s, prefixed ``extra:`` (the demo's Chinese complaints)."""
+    if model is None:
+        texts = read_texts(data)
+        if extra_data is not None:
+            texts.update({f"extra:{name}": group for name, group in read_texts(extra_data).items()})
+        model = TrafficModel(texts, rate=rate, ticket_share=ticket_share)
     handling = HandlingModel(model.handling_rng, time_scale=settings.deadline_time_scale)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per POST would drown the console
     token = settings.api_token.get_secret_value() if settings.api_token else ""

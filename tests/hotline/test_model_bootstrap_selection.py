@@ -89,8 +89,8 @@ def test_demo_bootstraps_the_chinese_dimensions_from_the_shipped_set(stack: Stac
     shipped = ROOT / "data" / "bootstrap" / "zh_complaints.csv"
     assert shipped.is_file()
     assert [(s.path, s.dimension, s.label_col, s.select) for s in sources[1:]] == [
-        (shipped, "business_line", "business_line", True),
-        (shipped, "cause", "cause", True),
+        (shipped, "business_line", "business_line", False),
+        (shipped, "cause", "cause", False),
     ]
     prefix = "test-boot-zh"
     result = _bootstrap(stack, prefix, str(shipped), "--label-col", "business_line", "--label-col", "cause")
