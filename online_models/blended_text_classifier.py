@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from online_models.centroid_text_classifier import CentroidTextClassifier
+from online_models.ensemble_base import EnsembleBase
 from online_models.featurizers import HashedNgrams
 from online_models.gated_blend_text_classifier import GatedBlendTextClassifier
 from online_models.naive_bayes_text_classifier import NaiveBayesTextClassifier
@@ -44,7 +45,7 @@ SHORT_TEMPERATURE = 2.0
 BROAD_TEMPERATURE = 4.0
 
 
-class BlendedTextClassifier(TextClassifierBase):
+class BlendedTextClassifier(EnsembleBase):
     """Sum of the members' weighted raw scores, softmaxed with ``temperature``.
 
     Parameters
@@ -78,37 +79,20 @@ class BlendedTextClassifier(TextClassifierBase):
         temperature: float = 1.0,
     ) -> None:
         models = list(models)
-        if not models:
-            raise ValueError("a blend needs at least one model")
-        if any(m.featurizer != models[0].featurizer for m in models):
-            raise ValueError("all blended models must use equal featurizers")
-        if any(m.n_seen for m in models):
-            raise ValueError("blended models must be untrained; the blend trains them")
         weights = [1.0] * len(models) if weights is None else [float(w) for w in weights]
         if len(weights) != len(models):
             raise ValueError(f"got {len(weights)} weights for {len(models)} models")
         if temperature <= 0:
             raise ValueError("temperature must be > 0")
-        self.models = models
         self.weights = weights
         self.temperature = temperature
-        self.featurizer = models[0].featurizer
-        self._init_state()
+        self._init_members(models)
 
     def _get_params(self) -> dict[str, object]:
         return {"models": self.models, "weights": self.weights, "temperature": self.temperature}
 
     def clone(self) -> BlendedTextClassifier:
         return type(self)([m.clone() for m in self.models], list(self.weights), self.temperature)
-
-    def prepare_updates(self) -> None:
-        for model in self.models:
-            model.prepare_updates()
-
-    def _learn_features(self, x: sp.csr_matrix, labels: np.ndarray) -> None:
-        names = [self._classes[i] for i in labels.tolist()]
-        for model in self.models:
-            model.learn_features(x, names)
 
     def _score_features(self, x: sp.csr_matrix) -> np.ndarray:
         total = np.zeros((x.shape[0], len(self._classes)))

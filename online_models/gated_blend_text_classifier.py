@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from online_models.ensemble_base import EnsembleBase
 from online_models.text_classifier_base import TextClassifierBase, _softmax
 
 __all__ = ["GatedBlendTextClassifier", "broad_share"]
@@ -43,7 +44,7 @@ def broad_share(
     return min(max((len(text) - lo) / (hi - lo), 0.0), 1.0)
 
 
-class GatedBlendTextClassifier(TextClassifierBase):
+class GatedBlendTextClassifier(EnsembleBase):
     """Per-text mixture of two weightings ("short", "broad") of one set of members.
 
     Parameters
@@ -86,12 +87,6 @@ class GatedBlendTextClassifier(TextClassifierBase):
         chinese_share: float = 0.3,
     ) -> None:
         models = list(models)
-        if not models:
-            raise ValueError("a blend needs at least one model")
-        if any(m.featurizer != models[0].featurizer for m in models):
-            raise ValueError("all blended models must use equal featurizers")
-        if any(m.n_seen for m in models):
-            raise ValueError("blended models must be untrained; the blend trains them")
         for name, weights in (("short_weights", short_weights), ("broad_weights", broad_weights)):
             if len(weights) != len(models):
                 raise ValueError(f"got {len(weights)} {name} for {len(models)} models")
@@ -99,35 +94,19 @@ class GatedBlendTextClassifier(TextClassifierBase):
             raise ValueError("temperatures must be > 0")
         if not 0 <= long_text_range[0] < long_text_range[1]:
             raise ValueError("long_text_range must be (lo, hi) with 0 <= lo < hi")
-        self.models = models
         self.short_weights = [float(w) for w in short_weights]
         self.broad_weights = [float(w) for w in broad_weights]
         self.short_temperature = short_temperature
         self.broad_temperature = broad_temperature
         self.long_text_range = tuple(long_text_range)
         self.chinese_share = chinese_share
-        self.featurizer = models[0].featurizer
         self.temperature = short_temperature
-        self._init_state()
+        self._init_members(models)
 
     def clone(self) -> GatedBlendTextClassifier:
         params = self._get_params()
         params["models"] = [m.clone() for m in self.models]
         return type(self)(**params)  # type: ignore[arg-type]
-
-    def prepare_updates(self) -> None:
-        for model in self.models:
-            model.prepare_updates()
-
-    def warm_up(self) -> None:
-        self._flush()
-        for model in self.models:
-            model.warm_up()
-
-    def _learn_features(self, x: sp.csr_matrix, labels: np.ndarray) -> None:
-        names = [self._classes[i] for i in labels.tolist()]
-        for model in self.models:
-            model.learn_features(x, names)
 
     def _blend_scores(
         self, x: sp.csr_matrix, share: np.ndarray | None = None
