@@ -34,6 +34,7 @@ Permission = Literal[
     "ingest",
     "tickets.write",
     "labels.write",
+    "review.read",
     "calls.read",
     "stats.read",
     "regulator.read",
@@ -62,6 +63,10 @@ ACCESS: dict[Permission, tuple[str, frozenset[Role]]] = {
     "tickets.write": ("record ticket events (POST complaints/{id}/events)", frozenset({"ingest", "monitor"})),
     "labels.write": (
         "label complaints (regulator desk: forwarded ones)",
+        frozenset({"monitor", "regulator_desk"}),
+    ),
+    "review.read": (
+        "read the review queue of complaints to label (GET review; regulator desk: forwarded ones)",
         frozenset({"monitor", "regulator_desk"}),
     ),
     "calls.read": ("read calls and their transcripts (GET calls, WS /ws/live-calls)", frozenset({"monitor"})),
@@ -96,7 +101,8 @@ ALERT_AUDIENCE: dict[str, str | None] = {
     "regulator_desk": "regulator_desk",
     "oncall": "oncall",
 }
-#: Roles whose complaint data (exports, compliance, labels) is limited to regulator-forwarded ones.
+#: Roles whose complaint data (exports, compliance, labels, the review queue) is limited to
+#: regulator-forwarded ones.
 REGULATOR_ONLY: frozenset[str] = frozenset({"regulator_desk"})
 
 

@@ -228,6 +228,12 @@ class Settings(BaseSettings):
     prequential_window: int = Field(
         1000, ge=10, description="Labels per dimension the rolling prequential accuracy covers."
     )
+    review_lookback_days: float = Field(
+        7.0,
+        gt=0,
+        le=366,
+        description="How far back the review queue (`GET /api/v1/review`) looks for complaints to label.",
+    )
 
     # -- derived -------------------------------------------------------------------------------------
     @property

@@ -3,11 +3,15 @@
 The label is checked against the taxonomy (422 naming the unknown dimension or tag), joined with
 the complaint's stored text (404 if the complaint is not stored), and sent to the ``labels``
 topic; the learner learns it and publishes a new model that every worker loads within seconds.
+Once the broker has it, it is also archived in ClickHouse (``complaint_labels``), so the review
+queue leaves the complaint out; a failed archive is logged and the label stands (the broker has
+it: the model learns it), the complaint merely staying in the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,12 +26,15 @@ from access.roles import Principal
 from api.auth import forbidden, require
 from api.complaint_producer import BrokerUnavailable
 from api.label_producer import LabelProducer
+from api.routes.stats import StatsPoolDep
 from api.taxonomy_source import TaxonomyDep
 from online_models import UnknownLabelError
-from storage.clickhouse import DriverExecutor, complaint_text
+from storage.clickhouse import ArchivedLabel, DriverExecutor, ExecutorPool, archive_labels, complaint_text
 from streams.label_records import LabelEvent
 
 __all__ = ["LabelAccepted", "LabelIn", "router"]
+
+log = logging.getLogger(__name__)
 
 #: Longest wait for ClickHouse to connect when looking up the complaint's text.
 LOOKUP_CONNECT_TIMEOUT_S = 2.0
@@ -97,7 +104,12 @@ def _lookup_text(clickhouse_url: str, complaint_id: str, *, regulator_only: bool
     },
 )
 async def label_complaint(
-    complaint_id: ComplaintId, body: LabelIn, request: Request, taxonomy: TaxonomyDep, principal: Labeller
+    complaint_id: ComplaintId,
+    body: LabelIn,
+    request: Request,
+    taxonomy: TaxonomyDep,
+    principal: Labeller,
+    pool: StatsPoolDep,
 ) -> LabelAccepted:
     """Accept a label; 202 once the broker has it. The model learns it within seconds."""
     try:
@@ -140,4 +152,26 @@ async def label_complaint(
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "5"}
         ) from exc
+    await _archive(pool, label)
     return LabelAccepted(**label.model_dump(exclude={"text"}))
+
+
+async def _archive(pool: ExecutorPool, label: LabelEvent) -> None:
+    """Record the accepted label in ClickHouse for the review queue; a failure only logs."""
+    archived = ArchivedLabel(
+        label_id=label.label_id,
+        complaint_id=label.complaint_id,
+        dimension=label.dimension,
+        tag=label.tag,
+        who=label.who,
+        labelled_at=label.labelled_at,
+    )
+    try:
+        await asyncio.to_thread(pool.run, archive_labels, [archived])
+    except Exception as exc:
+        log.warning(
+            "label %s of %s accepted but not archived (%r): it stays in the review queue",
+            label.label_id,
+            label.complaint_id,
+            exc,
+        )

@@ -71,7 +71,8 @@ SELECT
     [toFloat32(0.9), toFloat32(0.8), toFloat32(0.7)] AS tag_confidences,
     ['model', 'model', 'model'] AS tag_sources,
     'bench' AS model_version,
-    toFloat32((cityHash64(number, 10) %% 100) / 100) AS risk
+    toFloat32((cityHash64(number, 10) %% 100) / 100) AS risk,
+    [toFloat32((cityHash64(number, 11) %% 1000) / 1000), toFloat32(0.5), toFloat32(0.4)] AS tag_margins
 FROM (SELECT number + %(offset)s AS number FROM numbers(%(count)s))
 """
 # (``numbers(offset, count)`` is newer than 18.16, hence the subquery adding the offset.)

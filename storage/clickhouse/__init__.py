@@ -26,11 +26,11 @@ from storage.clickhouse.call_queries import (
 )
 from storage.clickhouse.call_sink import CallSink, UtteranceSink
 from storage.clickhouse.chdb_executor import ChdbExecutor
-from storage.clickhouse.complaint_row import normalize_complaint
+from storage.clickhouse.complaint_row import NO_MARGIN, normalize_complaint
 from storage.clickhouse.complaint_sink import ComplaintSink
 from storage.clickhouse.executor import CONNECTION_ERRORS, ClickHouseExecutor, DriverExecutor
 from storage.clickhouse.keyed_row_sink import SchemaNotReadyError
-from storage.clickhouse.label_queries import complaint_text
+from storage.clickhouse.label_queries import ArchivedLabel, archive_labels, complaint_text
 from storage.clickhouse.queries import (
     branch_row_counts,
     count_complaints,
@@ -42,9 +42,11 @@ from storage.clickhouse.queries import (
     visible_event_ids,
 )
 from storage.clickhouse.retention import ExpiredPartition, apply_retention
+from storage.clickhouse.review_queries import MAX_REVIEW_ITEMS, ReviewItem, review_queue
 from storage.clickhouse.schema import (
     COMPLAINT_COLUMNS,
     MIGRATIONS,
+    AddColumn,
     Migration,
     apply_migrations,
     missing_migrations,
@@ -55,7 +57,11 @@ from storage.clickhouse.ticket_event_sink import TicketEventSink
 __all__ = [
     "COMPLAINT_COLUMNS",
     "CONNECTION_ERRORS",
+    "MAX_REVIEW_ITEMS",
     "MIGRATIONS",
+    "NO_MARGIN",
+    "AddColumn",
+    "ArchivedLabel",
     "BatchingSink",
     "BranchTagMatrix",
     "CallSink",
@@ -70,6 +76,7 @@ __all__ = [
     "HotTag",
     "Migration",
     "RegulatorCase",
+    "ReviewItem",
     "RollupFilter",
     "SchemaNotReadyError",
     "TagSeries",
@@ -78,6 +85,7 @@ __all__ = [
     "VolumeSeries",
     "apply_migrations",
     "apply_retention",
+    "archive_labels",
     "branch_row_counts",
     "branch_tag_matrix",
     "choose_granularity",
@@ -101,6 +109,7 @@ __all__ = [
     "recent_calls",
     "regulator_cases",
     "render_literal",
+    "review_queue",
     "stored_call",
     "stored_utterances",
     "substitute_params",

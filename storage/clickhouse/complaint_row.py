@@ -15,7 +15,12 @@ from typing import Any
 
 from storage.clickhouse.schema import COMPLAINT_COLUMNS
 
-__all__ = ["normalize_complaint"]
+__all__ = ["NO_MARGIN", "normalize_complaint"]
+
+#: ``tag_margins`` value of a tag the model's probabilities did not decide (a keyword rule, or a
+#: remembered label: ``TagResult.margin`` is None). Real margins lie in [0, 1], so readers take
+#: ``margin >= 0`` as "the model decided, this sure".
+NO_MARGIN = -1.0
 
 _STRING_COLUMNS = (
     "channel",
@@ -38,7 +43,9 @@ def normalize_complaint(row: Mapping[str, Any]) -> dict[str, Any]:
 
     ``received_at`` / ``classified_at`` may be epoch seconds or datetimes (naive means UTC) and come
     back as aware UTC datetimes; ``classified_at`` defaults to now. Missing strings become ``""``,
-    missing tag arrays ``[]``; ``regulator_forwarded`` becomes 0/1. Raises ValueError otherwise.
+    missing tag arrays ``[]``; ``regulator_forwarded`` becomes 0/1. ``tag_margins`` is either empty
+    (not known: rows from writers that predate it) or aligned with the tags, a None in it becoming
+    :data:`NO_MARGIN`. Raises ValueError otherwise.
 
     Examples
     --------
@@ -47,6 +54,8 @@ def normalize_complaint(row: Mapping[str, Any]) -> dict[str, Any]:
     ...                            "tag_sources": ["model"], "regulator_forwarded": True})
     >>> row["received_at"].isoformat(), row["regulator_forwarded"], row["channel"], row["risk"]
     ('2024-01-02T03:04:05.500000+00:00', 1, '', 0.0)
+    >>> row["tag_margins"], normalize_complaint({**row, "tag_margins": [None]})["tag_margins"]
+    ([], [-1.0])
     """
     unknown = set(row) - set(COMPLAINT_COLUMNS)
     if unknown:
@@ -90,6 +99,17 @@ def normalize_complaint(row: Mapping[str, Any]) -> dict[str, Any]:
     lengths = {column: len(out[column]) for column in _TAG_ARRAYS}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"complaint {event_id}: tag arrays differ in length {lengths}")
+    margins = row.get("tag_margins")
+    margins = [] if margins is None else margins
+    if not isinstance(margins, list | tuple):
+        raise ValueError(f"complaint {event_id}: tag_margins must be a list")
+    if margins and len(margins) != lengths["tags"]:
+        raise ValueError(
+            f"complaint {event_id}: tag_margins has {len(margins)} values for {lengths['tags']} tags"
+        )
+    out["tag_margins"] = [
+        NO_MARGIN if value is None else _finite(value, "tag_margins", event_id) for value in margins
+    ]
     out["risk"] = _finite(row.get("risk") or 0.0, "risk", event_id)
     return out
 

@@ -1,6 +1,6 @@
 """Retention by dropping whole partitions: cheap (no rewrite) and exact, unlike row deletes.
 
-Raw tables (complaints, ticket events: by day; the regulator cases: by month) keep ``raw_days``;
+Raw tables (complaints, ticket events: by day; the regulator cases, labels: by month) keep ``raw_days``;
 rollups (by month) keep ``rollup_days``. A partition goes once all of it is older than that.
 Rollups are small, so they usually outlive the raw rows they summarise.
 """
@@ -20,7 +20,7 @@ __all__ = ["RAW_TABLES", "ROLLUP_TABLES", "ExpiredPartition", "apply_retention",
 log = logging.getLogger(__name__)
 
 #: Tables of raw rows (kept ``raw_days``; partitioned by day or month, told by the partition value).
-RAW_TABLES: tuple[str, ...] = ("complaints", "ticket_events", "regulator_complaints")
+RAW_TABLES: tuple[str, ...] = ("complaints", "ticket_events", "regulator_complaints", "complaint_labels")
 #: Rollups (kept ``rollup_days``; partitioned by month).
 ROLLUP_TABLES: tuple[str, ...] = (
     *(

@@ -1,9 +1,10 @@
 """ClickHouse schema as ordered migrations, each applied once and recorded in ``schema_migrations``.
 
-Every statement is idempotent (``IF NOT EXISTS``), so two processes racing through
-:func:`apply_migrations` end in the same schema; the record table is a ReplacingMergeTree so a
-doubly recorded version is harmless. SQL here must run on ClickHouse 18.16 and on a current server:
-no LowCardinality, DateTime64, TTL or toStartOfInterval.
+Every step is idempotent (``IF NOT EXISTS``; a new column is an :class:`AddColumn`, skipped when
+the column is there, because 18.16 has no ``ADD COLUMN IF NOT EXISTS``), so two processes racing
+through :func:`apply_migrations` end in the same schema; the record table is a ReplacingMergeTree so
+a doubly recorded version is harmless. SQL here must run on ClickHouse 18.16 and on a current
+server: no LowCardinality, DateTime64, TTL or toStartOfInterval.
 
 Layout:
 
@@ -15,6 +16,10 @@ Layout:
   materialized view with ARRAY JOIN over the tag arrays.
 - ``complaint_totals_minute``: per minute, channel, branch and line, whatever the tags (a complaint
   with no tag still counts here).
+- ``complaints.tag_margins`` (migration 12): per tag, the model's best minus runner-up probability,
+  aligned with ``tags``; :data:`~storage.clickhouse.complaint_row.NO_MARGIN` (-1) where a keyword
+  rule or a remembered label decided; empty in rows stored before the column existed.
+- ``complaint_labels`` (migration 13): every label the API accepted (``label_schema.py``).
 
 Rollup rows are partial sums until merged: always read them with ``sum(...) GROUP BY``.
 """
@@ -35,10 +40,13 @@ from storage.clickhouse.analytics_schema import (
 )
 from storage.clickhouse.call_schema import CALLS_DDL, UTTERANCES_DDL
 from storage.clickhouse.executor import ClickHouseExecutor
+from storage.clickhouse.label_schema import COMPLAINT_LABELS_DDL
+from storage.clickhouse.sql_literals import quote_identifier
 
 __all__ = [
     "COMPLAINT_COLUMNS",
     "MIGRATIONS",
+    "AddColumn",
     "Migration",
     "applied_versions",
     "apply_migrations",
@@ -47,7 +55,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Insert order of ``complaints`` (``risk`` last: it has a default and old rows may lack it).
+# Insert order of ``complaints`` (``risk`` and ``tag_margins`` last: columns added after the first
+# release, with defaults, that old rows lack).
 COMPLAINT_COLUMNS: tuple[str, ...] = (
     "event_id",
     "received_at",
@@ -66,7 +75,36 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "tag_sources",
     "model_version",
     "risk",
+    "tag_margins",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class AddColumn:
+    """``ALTER TABLE table ADD COLUMN column type [AFTER after]``, run only when the column is missing.
+
+    ClickHouse 18.16 has no ``ADD COLUMN IF NOT EXISTS``: :func:`apply_migrations` looks the column up
+    in ``system.columns`` first, and a failure because a racing process added it meanwhile is not one.
+    Rows stored before get the type's default (an empty array, 0, ``''``).
+
+    Examples
+    --------
+    >>> AddColumn("complaints", "tag_margins", "Array(Float32)", after="tag_sources").sql
+    'ALTER TABLE `complaints` ADD COLUMN `tag_margins` Array(Float32) AFTER `tag_sources`'
+    """
+
+    table: str
+    column: str
+    type: str
+    after: str | None = None
+
+    @property
+    def sql(self) -> str:
+        after = f" AFTER {quote_identifier(self.after)}" if self.after else ""
+        return (
+            f"ALTER TABLE {quote_identifier(self.table)} ADD COLUMN {quote_identifier(self.column)}"
+            f" {self.type}{after}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +113,7 @@ class Migration:
 
     version: int
     name: str
-    statements: tuple[str, ...]
+    statements: tuple[str | AddColumn, ...]
 
 
 _MIGRATIONS_TABLE = """
@@ -182,6 +220,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     # Analytics (issue 6): slim per-tag rollups and the regulator tracker's table.
     Migration(10, "0010_tag_rollups", TAG_ROLLUP_STATEMENTS),
     Migration(11, "0011_regulator_complaints", REGULATOR_STATEMENTS),
+    # Review queue (issue 11): how sure the model was of each tag, and the labels staff gave.
+    Migration(
+        12,
+        "0012_complaint_tag_margins",
+        (AddColumn("complaints", "tag_margins", "Array(Float32)", after="tag_sources"),),
+    ),
+    Migration(13, "0013_complaint_labels", (COMPLAINT_LABELS_DDL,)),
 )
 
 
@@ -204,7 +249,7 @@ def apply_migrations(
         if migration.version in done:
             continue
         for statement in migration.statements:
-            executor.execute(statement)
+            _run(executor, statement)
         executor.insert(
             "schema_migrations",
             ("version", "name", "applied_at"),
@@ -215,6 +260,29 @@ def apply_migrations(
     if not applied:
         log.debug("ClickHouse schema on %r is current (version %d)", executor, max(done, default=0))
     return applied
+
+
+def _run(executor: ClickHouseExecutor, statement: str | AddColumn) -> None:
+    if isinstance(statement, str):
+        executor.execute(statement)
+        return
+    if _has_column(executor, statement.table, statement.column):
+        return
+    try:
+        executor.execute(statement.sql)
+    except Exception:
+        if not _has_column(executor, statement.table, statement.column):
+            raise
+        log.debug("column %s.%s was added meanwhile", statement.table, statement.column)
+
+
+def _has_column(executor: ClickHouseExecutor, table: str, column: str) -> bool:
+    rows = executor.execute(
+        "SELECT count() FROM system.columns"
+        " WHERE database = %(database)s AND table = %(table)s AND name = %(column)s",
+        {"database": executor.database, "table": table, "column": column},
+    )
+    return bool(rows and rows[0][0])
 
 
 def missing_migrations(

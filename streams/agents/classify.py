@@ -12,6 +12,7 @@ import faust
 from alerts import TaggedComplaint, count_batch
 from hotline.settings import get_settings
 from online_models import RiskScorer, TagResult
+from storage.clickhouse import NO_MARGIN
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
 from streams.records import ComplaintEvent, WindowIncrement
@@ -126,6 +127,9 @@ def _row(c: ComplaintEvent, tags: Sequence[TagResult], classified_at: float, ris
         "tags": [t.tag for t in tags],
         "tag_confidences": [t.confidence for t in tags],
         "tag_sources": [t.source for t in tags],
+        # How sure the model was (best minus runner-up probability), for the review queue;
+        # NO_MARGIN (-1) where a keyword rule or a remembered label decided (margin None).
+        "tag_margins": [NO_MARGIN if t.margin is None else t.margin for t in tags],
         "model_version": tags[0].model_version if tags else "",
         "risk": risk,
     }

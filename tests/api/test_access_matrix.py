@@ -70,6 +70,10 @@ CASES: dict[str, Case] = {
         (404,),
         body={"dimension": "banking77", "tag": "card_arrival"},
     ),
+    "review": Case(
+        "GET", "/api/v1/review", _roles("monitor", "regulator_desk"), params={"dimension": "banking77"}
+    ),
+    "review-dimensions": Case("GET", "/api/v1/review/dimensions", _roles("monitor", "regulator_desk")),
     "stats-volume": Case("GET", "/api/v1/stats/volume", _roles("monitor")),
     "stats-hot": Case("GET", "/api/v1/stats/hot-tags", _roles("monitor")),
     "stats-matrix": Case(
@@ -343,3 +347,11 @@ def test_regulator_desk_exports_hold_only_forwarded_complaints(
         timeout=30,
     )
     assert compliance.status_code == 200 and compliance.json()["regulator_only"] is True
+    review = httpx.get(
+        f"{pipeline.url}/api/v1/review",
+        params={"dimension": "banking77", "limit": 500},
+        headers={"Authorization": f"Bearer {tokens['regulator_desk']}"},
+        timeout=30,
+    )
+    assert review.status_code == 200 and review.json()["regulator_only"] is True
+    assert all(item["regulator_forwarded"] for item in review.json()["items"])

@@ -171,9 +171,14 @@ def test_regulator_desk_sees_its_panels_and_customer_text_stays_text(
         assert case.locator(".deadline").count() == 3
         assert case.locator(".dl-kind").first.inner_text() == "首次响应（60 分钟）"
         assert "st-open" in (case.locator(".deadline").first.get_attribute("class") or "")
-        # Only the desk's part: its tracker, compliance and alerts; nothing it may not read.
+        # Only the desk's part: its tracker, compliance, alerts and review queue; nothing it may not read.
         shown = [p for p in page.locator("[data-panel]").all() if p.is_visible()]
-        assert {p.get_attribute("data-panel") for p in shown} == {"regulator", "compliance", "alerts"}
+        assert {p.get_attribute("data-panel") for p in shown} == {
+            "regulator",
+            "compliance",
+            "alerts",
+            "review",
+        }
         assert page.locator("#export-complaints").is_visible() and page.locator("#report").is_hidden()
         assert page.locator("#role-name").inner_text() == "监管对接"
         assert page.locator('[data-panel="compliance"] .gauge').count() == 3

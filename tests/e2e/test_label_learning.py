@@ -9,6 +9,7 @@ session's broker, Redis and ClickHouse, so restarting the worker disturbs no oth
 from __future__ import annotations
 
 import csv
+import json
 import os
 import secrets
 import shutil
@@ -204,7 +205,7 @@ def test_cold_start_bootstrap_correction_metrics_and_restart(learning: Learning,
         timeout=300,
     )
     assert boot.returncode == 0, boot.stderr
-    booted = boot.stdout.strip().split()[-1]
+    booted = json.loads(boot.stdout.strip().splitlines()[-1])["version"]
     assert booted.startswith("tagger@") and booted.endswith("-3335"), booted
 
     _wait("the worker to load the bootstrapped model", _loaded(learning, booted), 15, learning)

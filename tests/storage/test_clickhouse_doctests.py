@@ -10,6 +10,7 @@ import pytest
 MODULES = [
     "storage.clickhouse.sql_literals",
     "storage.clickhouse.complaint_row",
+    "storage.clickhouse.schema",
     "storage.clickhouse.ticket_event_rows",
     "storage.redis_stream_replies",
     "hotline.local_services.base",

@@ -6,6 +6,7 @@ import { getBlob, getText, onUnauthorized, session } from "./api.js";
 import { AlertFeed, askNotificationPermission } from "./panels/alerts.js";
 import { LiveCalls, ModelAccuracy } from "./panels/calls_models.js";
 import { RegulatorTracker } from "./panels/regulator.js";
+import { ReviewQueue } from "./panels/review.js";
 import { Compliance, HotTopics } from "./panels/stats_tables.js";
 import { VolumeChart } from "./panels/volume.js";
 import { applyTexts, lang, setLang, t } from "./i18n.js";
@@ -19,6 +20,7 @@ const PANELS = {
   regulator: (panel) => new RegulatorTracker(panel),
   compliance: (panel) => new Compliance(panel),
   models: (panel) => new ModelAccuracy(panel),
+  review: (panel) => new ReviewQueue(panel),
 };
 
 function setStatus(state) {
@@ -52,7 +54,7 @@ async function start() {
   applyTexts(document);
   const ctx = {};
   // Volume first, so the alert feed can hand it markers as soon as alerts arrive.
-  const order = ["volume", "alerts", "hot", "calls", "regulator", "compliance", "models"];
+  const order = ["volume", "alerts", "hot", "calls", "regulator", "compliance", "models", "review"];
   for (const name of order) {
     const panel = document.querySelector(`[data-panel="${name}"]`);
     panel.hidden = !session.may(panel.dataset.needs);

@@ -28,6 +28,10 @@ const TEXTS = {
     share_met: "达标率", met: "达标", late: "逾期完成", overdue: "逾期未办", nothing_due: "尚无到期",
     risk: "风险", call_live: "通话中", transcript: "实时转写", accuracy: "准确率", labels: "标注数",
     version: "版本", updated: "更新于", window_days: "近 30 天", filter_cases: "按编号、网点或内容筛选",
+    panel_review: "待复核", review_hint: "模型最没把握的投诉，请优先标注", review_dimension: "标注维度",
+    review_empty: "暂无待复核的投诉", review_pick: "正确的标签", review_submit: "提交标注",
+    review_sending: "提交中…", review_failed: "提交失败", review_retry: "服务暂不可用，请稍后重试",
+    review_model_says: "模型判断", margin: "置信差", confidence: "置信度",
   },
   en: {
     title: "Hotline Monitor", subtitle: "投诉热线实时监控",
@@ -59,6 +63,11 @@ const TEXTS = {
     risk: "Risk", call_live: "Live", transcript: "Transcript", accuracy: "Accuracy", labels: "Labels",
     version: "Version", updated: "Updated", window_days: "last 30 days",
     filter_cases: "Filter by ref, branch or text",
+    panel_review: "Review queue", review_hint: "what the model is least sure of: label these first",
+    review_dimension: "Dimension to label", review_empty: "Nothing to review",
+    review_pick: "The correct tag", review_submit: "Submit label", review_sending: "Submitting…",
+    review_failed: "Could not submit", review_retry: "Service unavailable, retry shortly",
+    review_model_says: "Model says", margin: "margin", confidence: "confidence",
   },
 };
 
@@ -84,6 +93,10 @@ export function applyTexts(root) {
   for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   for (const node of root.querySelectorAll("[data-i18n-placeholder]")) {
     node.placeholder = t(node.dataset.i18nPlaceholder);
+  }
+  for (const node of root.querySelectorAll("[data-i18n-title]")) {
+    node.title = t(node.dataset.i18nTitle);
+    node.setAttribute("aria-label", node.title);
   }
 }
 
