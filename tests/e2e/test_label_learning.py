@@ -248,6 +248,9 @@ def test_cold_start_bootstrap_correction_metrics_and_restart(learning: Learning,
         0.0,
     )
     assert banking77["tags"] == 77 and banking77["name"]["zh"]
+    # The bootstrap's model choice survives the learner's snapshots (GET /api/v1/models shows it).
+    choice = banking77["model_choice"]
+    assert choice["chosen"] in choice["accuracy"] and choice["validation"].startswith("shuffled 5-fold")
     assert status["predictions_total"] >= 3 and status["predictions_per_s"] > 0
     assert [w["version"] for w in status["workers"].values()] == [learned]
     metrics = httpx.get(f"{learning.url}/metrics", headers=learning.auth(), timeout=5)
