@@ -408,10 +408,13 @@ def bench_pipeline(
     import orjson
 
     from hotline.bench.pipeline import run_pipeline_bench
+    from hotline.bench.run_context import RunContext
 
     _setup_logging()
-    result = asyncio.run(run_pipeline_bench(_settings(), events=events, rate=rate, batch=batch))
-    typer.echo(orjson.dumps(result).decode())
+    settings = _settings()
+    context = RunContext(settings)
+    result = asyncio.run(run_pipeline_bench(settings, events=events, rate=rate, batch=batch))
+    typer.echo(orjson.dumps(context.report(result)).decode())
 
 
 @bench_app.command("models")
@@ -429,9 +432,11 @@ def bench_models(
     import orjson
 
     from hotline.bench.models import run_models_bench
+    from hotline.bench.run_context import RunContext
 
     _setup_logging()
     settings = Settings()
+    context = RunContext(settings)
     try:
         result = run_models_bench(
             data or settings.bootstrap_data,
@@ -442,7 +447,7 @@ def bench_models(
         )
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    typer.echo(orjson.dumps(result).decode())
+    typer.echo(orjson.dumps(context.report(result)).decode())
 
 
 @bench_app.command("queries")
@@ -456,10 +461,13 @@ def bench_queries(
     import orjson
 
     from hotline.bench.queries import run_queries_bench
+    from hotline.bench.run_context import RunContext
 
     _setup_logging()
-    result = run_queries_bench(_settings(), complaints=complaints, days=days, runs=runs, reload=reload)
-    typer.echo(orjson.dumps(result).decode())
+    settings = _settings()
+    context = RunContext(settings)
+    result = run_queries_bench(settings, complaints=complaints, days=days, runs=runs, reload=reload)
+    typer.echo(orjson.dumps(context.report(result)).decode())
 
 
 @bench_app.command("asr")
@@ -477,11 +485,14 @@ def bench_asr(
     import orjson
 
     from hotline.bench.asr import run_asr_bench
+    from hotline.bench.run_context import RunContext
 
     _setup_logging()
+    settings = _settings()
+    context = RunContext(settings)
     result = asyncio.run(
         run_asr_bench(
-            _settings(),
+            settings,
             streams=streams,
             seconds=seconds,
             start=start,
@@ -492,7 +503,7 @@ def bench_asr(
             api_pid=api_pid,
         )
     )
-    typer.echo(orjson.dumps(result).decode())
+    typer.echo(orjson.dumps(context.report(result)).decode())
 
 
 # -- retention ------------------------------------------------------------------------------------
@@ -561,10 +572,13 @@ def bench_alerts(
     import orjson
 
     from hotline.bench.alerts import run_alerts_bench
+    from hotline.bench.run_context import RunContext
 
     _setup_logging()
-    result = asyncio.run(run_alerts_bench(_settings(), rate=rate, seconds=seconds, keep=keep))
-    typer.echo(orjson.dumps(result).decode())
+    settings = _settings()
+    context = RunContext(settings)
+    result = asyncio.run(run_alerts_bench(settings, rate=rate, seconds=seconds, keep=keep))
+    typer.echo(orjson.dumps(context.report(result)).decode())
 
 
 @bench_app.command("soak")
@@ -579,16 +593,19 @@ def bench_soak(
     """Hold RATE complaints/s for MINUTES (running stack): throughput, latency and RSS of each process."""
     import orjson
 
+    from hotline.bench.run_context import RunContext
     from hotline.bench.soak import run_soak_bench
 
     _setup_logging()
+    settings = _settings()
+    context = RunContext(settings)
     try:
         result = asyncio.run(
-            run_soak_bench(_settings(), rate=rate, minutes=minutes, interval_s=interval_s, batch=batch)
+            run_soak_bench(settings, rate=rate, minutes=minutes, interval_s=interval_s, batch=batch)
         )
     except RuntimeError as exc:
         raise _fail(str(exc)) from exc
-    typer.echo(orjson.dumps(result).decode())
+    typer.echo(orjson.dumps(context.report(result)).decode())
 
 
 def main() -> None:

@@ -181,7 +181,17 @@ def test_eval_time_ordered_holds_out_the_latest_fifth() -> None:
 
 def test_bench_models_reports_items_per_second_on_one_core(split: tuple[Path, Path]) -> None:
     train, _ = split
-    report = _last_json(_hotline("bench", "models", "--data", str(train), "--repeats", "1"))
+    report = _last_json(
+        _hotline(
+            "bench",
+            "models",
+            "--data",
+            str(train),
+            "--repeats",
+            "1",
+            env={"HOTLINE_CLASSIFY_BATCH_SIZE": "123"},
+        )
+    )
     assert report["one_core"] is True and report["n_labels"] == 77 and report["n_items"] == 1875
     for key in (
         "learn_per_s",
@@ -192,6 +202,11 @@ def test_bench_models_reports_items_per_second_on_one_core(split: tuple[Path, Pa
     ):
         assert float(report[key]) > 0, key  # type: ignore[arg-type]
     assert report["tagger_dimensions"] == 5
+    run = report["run"]  # what every bench prints beside its figures
+    assert isinstance(run, dict) and len(str(run["commit"])) == 40 and isinstance(run["dirty"], bool)
+    assert len(run["load_before"]) == len(run["load_after"]) == 3 and run["cpus"] >= 1
+    assert run["settings_changed"]["HOTLINE_CLASSIFY_BATCH_SIZE"] == "123"
+    assert not any("TOKEN" in name or "KEY" in name for name in run["settings_changed"])  # no secrets
     assert 1_000_000 < int(report["snapshot_bytes"]) < 50_000_000  # type: ignore[arg-type]
 
 
