@@ -13,12 +13,14 @@ from online_models.featurizers import HashedNgrams, normalize_text, tokenize
 from online_models.gated_blend_text_classifier import GatedBlendTextClassifier, broad_share
 from online_models.keyword_rules import KeywordRules
 from online_models.label_memory import LabelMemory, text_key
+from online_models.model_selection import MODEL_CONFIGURATIONS, ModelChoice, model_factory, select_model
 from online_models.naive_bayes_text_classifier import NaiveBayesTextClassifier
 from online_models.phrase_matcher import PhraseMatcher
 from online_models.prequential import PrequentialAccuracy, RollingAccuracy
 from online_models.quadratic_ridge_text_classifier import QuadraticRidgeTextClassifier
 from online_models.ridge_text_classifier import RidgeTextClassifier
 from online_models.risk_scorer import DEFAULT_RISK_PATTERNS, RiskPattern, RiskReason, RiskScore, RiskScorer
+from online_models.river_baseline import RiverBaseline
 from online_models.snapshots import (
     SNAPSHOT_FORMAT_VERSION,
     SnapshotSignatureError,
@@ -40,9 +42,11 @@ from online_models.taxonomy import (
 )
 from online_models.taxonomy_tagger import apply_taxonomy, estimator_for, lineage_name, tagger_from_taxonomy
 from online_models.text_classifier_base import TextClassifierBase
+from online_models.validation_splits import grouped_folds, shuffled_folds, time_ordered_split
 
 __all__ = [
     "DEFAULT_RISK_PATTERNS",
+    "MODEL_CONFIGURATIONS",
     "SNAPSHOT_FORMAT_VERSION",
     "BlendedTextClassifier",
     "CentroidTextClassifier",
@@ -53,6 +57,7 @@ __all__ = [
     "KeywordRules",
     "Keywords",
     "LabelMemory",
+    "ModelChoice",
     "NaiveBayesTextClassifier",
     "PhraseMatcher",
     "PrequentialAccuracy",
@@ -62,6 +67,7 @@ __all__ = [
     "RiskReason",
     "RiskScore",
     "RiskScorer",
+    "RiverBaseline",
     "RollingAccuracy",
     "SnapshotSignatureError",
     "TagResult",
@@ -81,15 +87,20 @@ __all__ = [
     "dumps_signed",
     "estimator_for",
     "evaluate",
+    "grouped_folds",
     "learn_rows",
     "lineage_name",
     "load_taxonomy",
     "loads_signed",
     "measure_throughput",
+    "model_factory",
     "normalize_text",
     "parse_taxonomy",
     "read_labelled_csv",
+    "select_model",
+    "shuffled_folds",
     "tagger_from_taxonomy",
     "text_key",
+    "time_ordered_split",
     "tokenize",
 ]
