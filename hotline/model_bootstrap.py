@@ -20,7 +20,6 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from hotline.model_eval import read_group_column
 from hotline.settings import Settings
 from online_models import (
     Tagger,
@@ -30,6 +29,7 @@ from online_models import (
     learn_rows,
     lineage_name,
     load_taxonomy,
+    read_group_column,
     read_labelled_csv,
     tagger_from_taxonomy,
 )
@@ -96,7 +96,7 @@ def _learn_source(tagger: Tagger, taxonomy: Taxonomy, source: BootstrapSource) -
         groups = read_group_column(source.path, source.group_col) if source.group_col else None
         candidates = [own, *[name for name in MODEL_CONFIGURATIONS if name != own]]
         choice = select_model(
-            [(text, label) for text, label in rows],
+            rows,
             groups=groups,
             time_ordered=source.time_ordered,
             candidates=candidates,

@@ -10,31 +10,19 @@ are reported beside the model's.
 
 from __future__ import annotations
 
-import csv
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
-from online_models import evaluate, read_labelled_csv
+from online_models import evaluate, read_group_column, read_labelled_csv
 from online_models.model_selection import model_factory
 from online_models.river_baseline import RiverBaseline
-from online_models.validation_splits import grouped_folds, shuffled_folds, time_ordered_split
+from online_models.validation_splits import honest_splits
 
-__all__ = ["read_group_column", "run_eval"]
+__all__ = ["run_eval"]
 
 Rows = list[tuple[str, str]]
 Split = tuple[Rows, Rows]
-
-
-def read_group_column(path: Path, group_col: str) -> list[str]:
-    """The ``group_col`` value of every data row of ``path``, aligned with ``read_labelled_csv``."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None) or []
-        if group_col not in header:
-            raise ValueError(f"{path}: missing group column {group_col!r}; the header has {header}")
-        index = header.index(group_col)
-        return [row[index].strip() if index < len(row) else "" for row in reader if row]
 
 
 def _splits(
@@ -47,14 +35,9 @@ def _splits(
 ) -> tuple[str, list[Split]]:
     if test_rows is not None:
         return "train file, then test file", [(train_rows, test_rows)]
-    if time_ordered:
-        return "time-ordered: oldest 80% learned, latest 20% tested", [time_ordered_split(train_rows, 0.2)]
-    k = folds or 5
-    if groups is not None:
-        return f"grouped {k}-fold", grouped_folds(train_rows, groups, k, seed)
-    if folds is None:
+    if folds is None and groups is None and not time_ordered:
         return "prequential only", [(train_rows, [])]
-    return f"shuffled {k}-fold", shuffled_folds(train_rows, k, seed)
+    return honest_splits(train_rows, groups=groups, time_ordered=time_ordered, folds=folds or 5, seed=seed)
 
 
 def _summarise(reports: list[dict[str, float | int | None]]) -> dict[str, object]:

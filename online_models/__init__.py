@@ -6,7 +6,7 @@ Pure library: no Kafka, HTTP, Redis or settings; callers pass in what it needs.
 """
 
 from online_models.blended_text_classifier import BlendedTextClassifier, default_text_classifier
-from online_models.bootstrap import bootstrap_tagger, learn_rows, read_labelled_csv
+from online_models.bootstrap import bootstrap_tagger, learn_rows, read_group_column, read_labelled_csv
 from online_models.centroid_text_classifier import CentroidTextClassifier
 from online_models.evaluation import accuracy_and_macro_f1, evaluate, measure_throughput
 from online_models.featurizers import HashedNgrams, normalize_text, tokenize
@@ -96,6 +96,7 @@ __all__ = [
     "model_factory",
     "normalize_text",
     "parse_taxonomy",
+    "read_group_column",
     "read_labelled_csv",
     "select_model",
     "shuffled_folds",

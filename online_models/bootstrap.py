@@ -11,7 +11,7 @@ from typing import TextIO
 from online_models.blended_text_classifier import default_text_classifier
 from online_models.tagger import Tagger, TextClassifier
 
-__all__ = ["bootstrap_tagger", "learn_rows", "read_labelled_csv"]
+__all__ = ["bootstrap_tagger", "learn_rows", "read_group_column", "read_labelled_csv"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,18 @@ def read_labelled_csv(
         handle.close()
         raise
     return _rows(handle, reader, path, header.index(text_col), header.index(label_col))
+
+
+def read_group_column(path: str | Path, group_col: str) -> list[str]:
+    """The ``group_col`` value of every data row of ``path``, aligned with ``read_labelled_csv``."""
+    path = Path(path)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None) or []
+        if group_col not in header:
+            raise ValueError(f"{path}: missing group column {group_col!r}; the header has {header}")
+        index = header.index(group_col)
+        return [row[index].strip() if index < len(row) else "" for row in reader if row]
 
 
 def _rows(

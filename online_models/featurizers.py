@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from online_models.text_normalization import (
+    HAN_CHARS,
     fold_chinese_variants,
     fold_numbers,
     normalize_text,
@@ -31,11 +32,11 @@ __all__ = ["HashedNgrams", "mix64", "normalize_text", "tokenize"]
 # CJK ideographs, kana and hangul: each run of these is one token, split from Latin/digits.
 _CJK = (
     "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff"  # radicals, kana, bopomofo
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
+    f"{HAN_CHARS}"  # CJK ideographs
     "\uac00-\ud7af"  # hangul syllables
 )
 _TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
-_HAN_RUN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+_HAN_RUN_RE = re.compile(f"[{HAN_CHARS}]{{2,}}")
 # Apostrophes inside words are dropped ("can't" -> "cant") rather than splitting the word.
 _APOSTROPHE_RE = re.compile(r"(?<=\w)['\u2019\u02bc](?=\w)")
 
@@ -206,15 +207,16 @@ class HashedNgrams:
         chars = _TOKEN_RE.findall(_APOSTROPHE_RE.sub("", text))
         if not self.segment_words:
             return chars, chars
-        if not any(_HAN_RUN_RE.fullmatch(token) for token in chars):
-            return chars, chars  # the same list: nothing to segment (callers reuse its hashes)
         words: list[str] = []
+        segmented = False
         for token in chars:
             if _HAN_RUN_RE.fullmatch(token):
                 words.extend(segment_chinese(token))
+                segmented = True
             else:
                 words.append(token)
-        return chars, words
+        # Nothing segmented: the same list, so callers hash the words once (``transform_many``).
+        return (chars, words) if segmented else (chars, chars)
 
     def transform_one(self, text: str) -> dict[int, float]:
         """Features of one text as ``{column: value}``."""

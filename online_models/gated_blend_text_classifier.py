@@ -20,11 +20,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from online_models.ensemble_base import EnsembleBase
-from online_models.text_classifier_base import TextClassifierBase, _softmax
+from online_models.text_classifier_base import TextClassifierBase, softmax_rows
+from online_models.text_normalization import HAN_CHARS
 
 __all__ = ["GatedBlendTextClassifier", "broad_share"]
 
-_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_RE = re.compile(f"[{HAN_CHARS}]")
 
 
 def broad_share(
@@ -147,6 +148,6 @@ class GatedBlendTextClassifier(EnsembleBase):
         share = np.array([broad_share(t, self.long_text_range, self.chinese_share) for t in texts])
         short, broad = self._blend_scores(x, share)
         share = share[:, None]
-        return (1.0 - share) * _softmax(short / self.short_temperature, x) + share * _softmax(
+        return (1.0 - share) * softmax_rows(short / self.short_temperature, x) + share * softmax_rows(
             broad / self.broad_temperature, x
         )

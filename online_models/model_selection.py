@@ -20,7 +20,7 @@ from online_models.evaluation import evaluate
 from online_models.featurizers import HashedNgrams
 from online_models.naive_bayes_text_classifier import NaiveBayesTextClassifier
 from online_models.tagger import TextClassifier
-from online_models.validation_splits import grouped_folds, shuffled_folds, time_ordered_split
+from online_models.validation_splits import honest_splits
 
 __all__ = ["MODEL_CONFIGURATIONS", "ModelChoice", "model_factory", "select_model"]
 
@@ -73,16 +73,6 @@ class ModelChoice:
         return asdict(self)
 
 
-def _splits(
-    rows: Sequence[tuple[str, str]], groups: Sequence[str] | None, time_ordered: bool, folds: int, seed: int
-) -> tuple[str, list[tuple[list[tuple[str, str]], list[tuple[str, str]]]]]:
-    if time_ordered:
-        return "time-ordered: learn the oldest 80%, test the latest 20%", [time_ordered_split(rows, 0.2)]
-    if groups is not None:
-        return f"grouped {folds}-fold (each group on one side)", grouped_folds(rows, groups, folds, seed)
-    return f"shuffled {folds}-fold (rows; flatters paraphrases)", shuffled_folds(rows, folds, seed)
-
-
 def select_model(
     rows: Sequence[tuple[str, str]],
     *,
@@ -107,7 +97,11 @@ def select_model(
     """
     if not candidates:
         raise ValueError("give at least one candidate configuration")
-    description, splits = _splits(rows, groups, time_ordered, folds, seed)
+    description, splits = honest_splits(
+        rows, groups=groups, time_ordered=time_ordered, folds=folds, seed=seed
+    )
+    if groups is None and not time_ordered:
+        logger.warning("model selection on shuffled rows: paraphrases on both sides flatter every model")
     accuracy: dict[str, float] = {}
     for name in candidates:
         factory = model_factory(name)

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 
 from river import feature_extraction, naive_bayes
 
+from online_models.text_normalization import HAN_CHARS
+
 __all__ = ["RiverBaseline", "river_tokens"]
 
-_TOKEN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\b\w[\w\-]+\b")
+_TOKEN_RE = re.compile(rf"[{HAN_CHARS}]|\b\w[\w\-]+\b")
 
 
 def river_tokens(text: str) -> list[str]:

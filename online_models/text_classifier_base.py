@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from online_models.featurizers import HashedNgrams
 
-__all__ = ["TextClassifierBase"]
+__all__ = ["TextClassifierBase", "softmax_rows"]
 
 # Queued learn_one() items are learned together once this many are waiting (or before a predict).
 FLUSH_EVERY = 512
@@ -151,7 +151,7 @@ class TextClassifierBase:
         scores = self.score_features(x) / self.temperature
         if scores.shape[1] == 0:
             return scores
-        return _softmax(scores, x)
+        return softmax_rows(scores, x)
 
     def predict_features(
         self, x: sp.csr_matrix, texts: Sequence[str] | None = None
@@ -203,7 +203,7 @@ class TextClassifierBase:
         return self._pickle_state()
 
 
-def _softmax(scores: np.ndarray, x: sp.csr_matrix) -> np.ndarray:
+def softmax_rows(scores: np.ndarray, x: sp.csr_matrix) -> np.ndarray:
     """Row-wise softmax; rows with no feature get all-zero probabilities (nothing to go on)."""
     scores = scores - scores.max(axis=1, keepdims=True)
     probs = np.exp(scores)

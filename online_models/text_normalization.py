@@ -15,10 +15,11 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold_chinese_variants", "fold_numbers", "normalize_text", "segment_chinese"]
+__all__ = ["HAN_CHARS", "fold_chinese_variants", "fold_numbers", "normalize_text", "segment_chinese"]
 
-# CJK ideographs (with extension A and the compatibility block).
-_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: Chinese characters (CJK ideographs, extension A and the compatibility block), for a regex class.
+HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{HAN_CHARS}]")
 # A number (thousands separators, a decimal part), optionally followed by a Chinese or SI multiplier.
 _NUMBER_RE = re.compile(r"(?<![0-9a-z.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s?(亿|万|千|百|k\b)?")
 _MULTIPLIERS = {"亿": 10**8, "万": 10**4, "千": 10**3, "百": 10**2, "k": 10**3}

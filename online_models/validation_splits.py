@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from typing import TypeVar
 
-__all__ = ["grouped_folds", "shuffled_folds", "time_ordered_split"]
+__all__ = ["grouped_folds", "honest_splits", "shuffled_folds", "time_ordered_split"]
 
 Row = TypeVar("Row")
 
@@ -83,3 +83,29 @@ def time_ordered_split(rows: Sequence[Row], holdout: float = 0.2) -> tuple[list[
     if not 0 < cut < len(rows):
         raise ValueError(f"{len(rows)} rows are too few to hold out {holdout:.0%}")
     return list(rows[:cut]), list(rows[cut:])
+
+
+def honest_splits(
+    rows: Sequence[Row],
+    *,
+    groups: Sequence[str] | None = None,
+    time_ordered: bool = False,
+    folds: int = 5,
+    seed: int = 0,
+) -> tuple[str, list[tuple[list[Row], list[Row]]]]:
+    """The split a file asks for, with its description: the latest 20% when ``time_ordered``,
+    grouped folds when ``groups`` are given, else shuffled folds.
+
+    Examples
+    --------
+    >>> honest_splits(list(range(10)), time_ordered=True)[0]
+    'time-ordered: oldest 80% learned, latest 20% tested'
+    >>> description, splits = honest_splits(list("aabbcc"), groups=list("aabbcc"), folds=3)
+    >>> description, len(splits)
+    ('grouped 3-fold', 3)
+    """
+    if time_ordered:
+        return "time-ordered: oldest 80% learned, latest 20% tested", [time_ordered_split(rows, 0.2)]
+    if groups is not None:
+        return f"grouped {folds}-fold", grouped_folds(rows, groups, folds, seed)
+    return f"shuffled {folds}-fold", shuffled_folds(rows, folds, seed)
