@@ -11,6 +11,7 @@ from aiokafka.errors import KafkaError
 
 from api.sticky_partitioner import StickyPartitioner
 from hotline.settings import Settings
+from streams.complaint_records import encode_complaint_records
 from streams.records import ComplaintEvent
 
 __all__ = ["BrokerUnavailable", "ComplaintProducer"]
@@ -25,9 +26,11 @@ class BrokerUnavailable(RuntimeError):
 
 
 class ComplaintProducer:
-    """Sends complaints to ``complaints.in`` keyed by event id and waits for the broker's ack.
+    """Sends complaints to ``complaints.in`` and waits for the broker's ack.
 
-    Placement is sticky per linger interval (:mod:`api.sticky_partitioner`), not by key hash.
+    A request's complaints go as batch records (:mod:`streams.complaint_records`), one complaint
+    as a plain record keyed by its id. Placement is sticky per linger interval
+    (:mod:`api.sticky_partitioner`), not by key hash.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -65,10 +68,8 @@ class ComplaintProducer:
                 raise BrokerUnavailable("the message broker is unreachable; nothing was accepted")
         try:
             futures = [
-                await self._producer.send(
-                    self.topic, key=e.event_id.encode(), value=e.model_dump_json().encode()
-                )
-                for e in events
+                await self._producer.send(self.topic, key=key, value=value)
+                for key, value in encode_complaint_records(events)
             ]
             await asyncio.wait_for(asyncio.gather(*futures), self.timeout_s)
         except (KafkaError, OSError, TimeoutError) as exc:

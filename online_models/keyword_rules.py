@@ -55,8 +55,13 @@ class KeywordRules:
 
     def match_one(self, text: str) -> tuple[str, float] | None:
         """``(tag, confidence)`` of the tag with most keyword hits, or None without a hit."""
+        return self.match_normalized(normalize_text(text))
+
+    def match_normalized(self, normalized: str) -> tuple[str, float] | None:
+        """``match_one`` for text already through ``normalize_text`` (a tagger normalises each
+        text once for all its dimensions' rules)."""
         hits: dict[str, int] = {}
-        for found in self._matcher.findall(normalize_text(text)):
+        for found in self._matcher.findall(normalized):
             tag = self._tag_of[found]
             hits[tag] = hits.get(tag, 0) + 1
         if not hits:

@@ -90,7 +90,7 @@ class NaiveBayesTextClassifier(TextClassifierBase):
         self._feature_mass = np.zeros(n_features)  # over all classes
         self._class_mass = np.zeros(0)
         self._class_docs = np.zeros(0)
-        self._log_ratio: sp.csr_matrix | None = None  # cache of log1p(N_fc / (mu * P(f)))
+        self._log_ratio: _CompactRows | None = None  # cache of log1p(N_fc / (mu * P(f)))
 
     def _learn_features(self, x: sp.csr_matrix, labels: np.ndarray) -> None:
         n_classes = len(self._classes)
@@ -123,8 +123,8 @@ class NaiveBayesTextClassifier(TextClassifierBase):
             ratio = self._counts.copy()
             rows = np.repeat(np.arange(ratio.shape[0]), np.diff(ratio.indptr))
             np.log1p(ratio.data / (self.smoothing * background[rows]), out=ratio.data)
-            self._log_ratio = ratio
-        scores = np.asarray((x @ self._log_ratio).todense())
+            self._log_ratio = _CompactRows.of(ratio)
+        scores = self._log_ratio.product(x)
         if scores.shape[1] < len(self._classes):
             scores = np.hstack([scores, np.zeros((scores.shape[0], len(self._classes) - scores.shape[1]))])
         scores -= np.asarray(x.sum(axis=1)) * np.log(self._class_mass + self.smoothing)[None, :]
@@ -153,6 +153,43 @@ class NaiveBayesTextClassifier(TextClassifierBase):
             mass[np.asarray(nonzero)] = values
             state["_feature_mass"] = mass
         self.__dict__.update(state)
+
+
+class _CompactRows:
+    """The non-empty rows of a sparse (feature x class) matrix, dense, and where each feature's is.
+
+    Scoring with it is a sparse-times-dense product, ~4x faster than scipy's sparse-times-sparse
+    (which builds a sparse result only to densify it): naive Bayes scores ~45 -> ~10 us per text
+    at 77 classes. float32 halves the memory (~18 MB for BANKING77's 60k seen features).
+    """
+
+    def __init__(self, where: np.ndarray, dense: np.ndarray) -> None:
+        self.where = where  # feature -> row of ``dense``; unseen features -> the last (zero) row
+        self.dense = dense
+
+    @classmethod
+    def of(cls, matrix: sp.csr_matrix) -> _CompactRows:
+        seen = np.flatnonzero(np.diff(matrix.indptr))
+        where = np.full(matrix.shape[0], len(seen), dtype=np.int32)
+        where[seen] = np.arange(len(seen), dtype=np.int32)
+        dense = np.zeros((len(seen) + 1, matrix.shape[1]), dtype=np.float32)
+        dense[:-1] = matrix[seen].toarray()
+        return cls(where, dense)
+
+    def product(self, x: sp.csr_matrix) -> np.ndarray:
+        """``x @ matrix`` as a dense float64 array (x's columns beyond the matrix count as unseen)."""
+        columns = x.indices
+        n_known = len(self.where)
+        if x.shape[1] > n_known:
+            columns = np.where(columns < n_known, columns, n_known - 1)
+            unseen = x.indices >= n_known
+        rows = self.where[columns]
+        if x.shape[1] > n_known:
+            rows[unseen] = len(self.dense) - 1
+        compact = sp.csr_matrix(
+            (x.data.astype(np.float32), rows, x.indptr), shape=(x.shape[0], len(self.dense))
+        )
+        return np.asarray(compact @ self.dense, dtype=np.float64)
 
 
 def _grow(values: np.ndarray, size: int) -> np.ndarray:

@@ -21,7 +21,7 @@ import scipy.fft
 import scipy.sparse as sp
 
 from online_models.featurizers import HashedNgrams, mix64
-from online_models.ridge_text_classifier import RidgeTextClassifier
+from online_models.ridge_text_classifier import RidgeTextClassifier, column_dtype
 
 __all__ = ["QuadraticRidgeTextClassifier"]
 
@@ -63,15 +63,26 @@ class QuadraticRidgeTextClassifier(RidgeTextClassifier):
         )
 
     def _count_sketch(self, x: sp.csr_matrix, salt: int) -> np.ndarray:
-        n_rows = x.shape[0]
-        h = mix64(x.indices.astype(np.uint64) * _INDEX_MULTIPLIER + np.uint64(salt))
-        cols = (h & np.uint64(self.dim - 1)).astype(np.int64)
-        signs = np.where((h >> np.uint64(63)) == 0, 1.0, -1.0)
+        columns, signs = self._sketch_table(salt)
         lengths = np.diff(x.indptr)
-        presence = np.repeat(1.0 / np.sqrt(np.maximum(lengths, 1)), lengths)
-        rows = np.repeat(np.arange(n_rows), lengths)
-        sketch = np.bincount(rows * self.dim + cols, weights=signs * presence, minlength=n_rows * self.dim)
-        return sketch.reshape(n_rows, self.dim).astype(np.float32)
+        presence = np.repeat((1.0 / np.sqrt(np.maximum(lengths, 1))).astype(np.float32), lengths)
+        spread = sp.csr_matrix(
+            (signs[x.indices] * presence, columns[x.indices], x.indptr), shape=(x.shape[0], self.dim)
+        )
+        return spread.toarray()  # sums the n-grams that share a column
+
+    def _sketch_table(self, salt: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every feature's column and sign in the count sketch salted ``salt``, hashed once per
+        model (see ``RidgeTextClassifier._projection_table``; ~6 bytes per feature)."""
+        tables: dict[int, tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_sketch_tables", {})
+        table = tables.get(salt)
+        if table is None:
+            features = np.arange(self.featurizer.n_features, dtype=np.uint64)
+            h = mix64(features * _INDEX_MULTIPLIER + np.uint64(salt))
+            columns = (h & np.uint64(self.dim - 1)).astype(column_dtype(self.dim))
+            signs = np.where((h >> np.uint64(63)) == 0, 1.0, -1.0).astype(np.float32)
+            table = tables[salt] = (columns, signs)
+        return table
 
     def project(self, x: sp.csr_matrix) -> np.ndarray:
         """Dense ``(rows, dim)`` tensor sketch of featurized rows (float32)."""

@@ -36,6 +36,15 @@ _WOODBURY_MAX_ROWS = 64
 _WOODBURY_REFRESH_ROWS = 4096
 
 
+#: Derived per process, rebuilt on first use: never pickled.
+_CACHES = ("_table", "_sketch_tables", "_weights32")
+
+
+def column_dtype(dim: int) -> type[np.unsignedinteger]:
+    """The smallest unsigned type holding a column below ``dim``."""
+    return np.uint16 if dim <= 1 << 16 else np.uint32
+
+
 class RidgeTextClassifier(TextClassifierBase):
     """Exact incremental ridge regression (one-hot targets) on projected n-gram features.
 
@@ -113,20 +122,46 @@ class RidgeTextClassifier(TextClassifierBase):
 
     def project(self, x: sp.csr_matrix) -> np.ndarray:
         """Dense ``(rows, dim)`` projection of featurized rows (float32)."""
-        n_rows = x.shape[0]
-        k = self.n_projections
-        keys = (
-            x.indices.astype(np.uint64)[:, None] * np.uint64(k) + np.arange(k, dtype=np.uint64)
-        ) + np.uint64(self.seed * 0x9E3779B1)
-        h = mix64(keys.ravel())
-        cols = (h & np.uint64(self.dim - 1)).astype(np.int64)
-        signs = np.where((h >> np.uint64(63)) == 0, 1.0, -1.0) / np.sqrt(k)
+        columns, signs = self._projection_table()
         lengths = np.diff(x.indptr)
-        rows = np.repeat(np.repeat(np.arange(n_rows), lengths), k)
-        data = np.repeat(1.0 / np.sqrt(np.maximum(lengths, 1)), lengths) if self.binary else x.data
-        values = signs * np.repeat(data, k)
-        z = np.bincount(rows * self.dim + cols, weights=values, minlength=n_rows * self.dim)
-        return z.reshape(n_rows, self.dim).astype(np.float32)
+        if self.binary:
+            data = np.repeat((1.0 / np.sqrt(np.maximum(lengths, 1))).astype(np.float32), lengths)
+        else:
+            data = x.data.astype(np.float32)
+        values = signs[x.indices] * data[:, None]
+        k = self.n_projections
+        spread = sp.csr_matrix(
+            (values.ravel(), columns[x.indices].ravel(), x.indptr * k), shape=(x.shape[0], self.dim)
+        )
+        return spread.toarray()  # sums the n-grams that share a column
+
+    def _projection_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every feature's ``n_projections`` columns and signed weights, hashed once per model.
+
+        Hashing each non-zero on every call cost more than the rest of the projection. The table
+        (~6 bytes per feature and projection: 6 MB for 2**18 features and 4 projections) is
+        rebuilt on first use after unpickling (``warm_up``), never shipped in a snapshot.
+        """
+        table: tuple[np.ndarray, np.ndarray] | None = self.__dict__.get("_table")
+        if table is None:
+            k = self.n_projections
+            features = np.arange(self.featurizer.n_features, dtype=np.uint64)
+            keys = (features[:, None] * np.uint64(k) + np.arange(k, dtype=np.uint64)) + np.uint64(
+                self.seed * 0x9E3779B1
+            )
+            h = mix64(keys)
+            columns = (h & np.uint64(self.dim - 1)).astype(column_dtype(self.dim))
+            signs = np.where((h >> np.uint64(63)) == 0, 1.0, -1.0).astype(np.float32) / np.float32(np.sqrt(k))
+            table = self.__dict__["_table"] = (columns, signs)
+        return table
+
+    def _scoring_weights(self) -> np.ndarray:
+        """The solved weights as float32, like the projections (a float64 product cost 2x)."""
+        weights = self._solve()
+        cached: tuple[np.ndarray, np.ndarray] | None = self.__dict__.get("_weights32")
+        if cached is None or cached[0] is not weights:
+            cached = self.__dict__["_weights32"] = (weights, weights.astype(np.float32))
+        return cached[1]
 
     def _learn_features(self, x: sp.csr_matrix, labels: np.ndarray) -> None:
         z = self.project(x)
@@ -220,7 +255,7 @@ class RidgeTextClassifier(TextClassifierBase):
         self._woodbury_rows += z.shape[0]
 
     def _score_features(self, x: sp.csr_matrix) -> np.ndarray:
-        scores: np.ndarray = self.project(x) @ self._solve()
+        scores: np.ndarray = self.project(x) @ self._scoring_weights()
         return scores
 
     def _pickle_state(self) -> dict[str, object]:
@@ -236,7 +271,7 @@ class RidgeTextClassifier(TextClassifierBase):
         state = self.__dict__.copy()
         state["_gram"] = _pack_upper(self._gram)
         state["_gram_layout"] = _UPPER_BY_COLUMNS
-        for name in ("_inverse", "_unsolved_rows", "_rows_since_solve", "_woodbury_rows"):
+        for name in ("_inverse", "_unsolved_rows", "_rows_since_solve", "_woodbury_rows", *_CACHES):
             state.pop(name, None)
         return state
 

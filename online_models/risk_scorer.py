@@ -44,6 +44,7 @@ _NEGATED = re.compile(
 # _CAPS_MIN_WORDS Latin words mostly in capitals (a few capitals are just ATM, PIN, USD).
 _SHOUTING = re.compile(r"[!！]{3,}")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_CAPS_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")  # a whole Latin word in capitals
 _CAPS_MIN_WORDS = 4
 _CAPS_SHARE = 0.6
 _SHOUTING_WEIGHT = 0.25
@@ -52,8 +53,8 @@ _SHOUTING_WEIGHT = 0.25
 def _is_shouting(text: str) -> bool:
     if _SHOUTING.search(text):
         return True
-    words = _LATIN_WORD.findall(text)
-    return len(words) >= _CAPS_MIN_WORDS and sum(w.isupper() for w in words) >= _CAPS_SHARE * len(words)
+    n_words = len(_LATIN_WORD.findall(text))
+    return n_words >= _CAPS_MIN_WORDS and len(_CAPS_WORD.findall(text)) >= _CAPS_SHARE * n_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,11 +190,10 @@ class RiskScorer:
         """The risk of one complaint or utterance."""
         normalized = normalize_text(text)
         reasons: list[RiskReason] = []
-        for match in self._matcher.finditer(normalized):
-            window = normalized[max(0, match.start() - _NEGATION_WINDOW) : match.start()]
+        for start, _, key in self._matcher.finditer(normalized):
+            window = normalized[max(0, start - _NEGATION_WINDOW) : start]
             if _NEGATED.search(window):
                 continue
-            key = match.group(0)
             pattern = self._pattern_of[key]
             reason = RiskReason(pattern.category, self._phrase_of[key], pattern.weight)
             if reason not in reasons:

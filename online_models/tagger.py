@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import scipy.sparse as sp
 
-from online_models.featurizers import HashedNgrams
+from online_models.featurizers import HashedNgrams, normalize_text
 from online_models.keyword_rules import KeywordRules
 from online_models.label_memory import LabelMemory, text_key
 from online_models.text_classifier_base import TextClassifierBase
@@ -225,6 +225,7 @@ model_version='tagger-0', margin=None)], []]
         results: list[list[TagResult]] = [[] for _ in texts]
         features: dict[HashedNgrams, sp.csr_matrix] = {}  # featurize once per distinct featurizer
         keys = [text_key(text) for text in texts] if any(len(m) for m in self._memory.values()) else []
+        normalized: list[str | None] = [None] * len(texts)  # for keyword rules, once per text
         for dim, model in wanted.items():
             memory = self._memory[dim]
             remembered = memory.recall_keys(keys) if len(memory) else [None] * len(texts)
@@ -238,8 +239,8 @@ model_version='tagger-0', margin=None)], []]
             else:
                 guesses = [(tag, conf, conf) for tag, conf in model.predict_many(texts)]
             rules = self._rules.get(dim)
-            for out, text, known, (tag, conf, margin) in zip(
-                results, texts, remembered, guesses, strict=True
+            for i, (out, known, (tag, conf, margin)) in enumerate(
+                zip(results, remembered, guesses, strict=True)
             ):
                 if known is not None:
                     out.append(TagResult(dim, known, 1.0, "model", version))
@@ -247,7 +248,12 @@ model_version='tagger-0', margin=None)], []]
                 if tag is not None and conf >= self.min_confidence:
                     out.append(TagResult(dim, tag, conf, "model", version, margin))
                     continue
-                hit = rules.match_one(text) if rules is not None else None
+                hit = None
+                if rules is not None:
+                    plain = normalized[i]
+                    if plain is None:
+                        plain = normalized[i] = normalize_text(texts[i])
+                    hit = rules.match_normalized(plain)
                 if hit is not None:
                     out.append(TagResult(dim, hit[0], hit[1], "rules", version))
                 elif tag is not None:

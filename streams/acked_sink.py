@@ -16,6 +16,7 @@ from typing import Any
 import faust
 
 from storage.clickhouse import ComplaintSink
+from streams.worker_metrics import STAGE_CPU_SECONDS
 
 __all__ = ["AckedSink"]
 
@@ -37,6 +38,7 @@ class AckedSink:
         self._flushing: asyncio.Task[None] | None = None
         self._last_flush = time.monotonic()
         self._behind_since: float | None = None  # first flush that timed out in the current outage
+        self._counted_cpu_s = 0.0  # of the writer thread's CPU, what the metrics have
 
     @property
     def backpressure(self) -> bool:
@@ -96,6 +98,9 @@ class AckedSink:
         except Exception:
             log.exception("ClickHouse sink failed; %d row(s) stay unacked and will be redelivered", n_rows)
             return
+        written_cpu = self.sink.write_cpu_s
+        STAGE_CPU_SECONDS.labels(stage="sink_insert").inc(written_cpu - self._counted_cpu_s)
+        self._counted_cpu_s = written_cpu
         for _ in range(n_events):
             self._held.popleft().ack()
         self._held_rows -= n_rows

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from streams.records import DeadLetter
 from streams.topics import deadletter
 
-__all__ = ["decode_or_dead_letter"]
+__all__ = ["dead_letter", "decode_or_dead_letter"]
 
 log = logging.getLogger(__name__)
 
@@ -38,26 +38,30 @@ async def decode_or_dead_letter(event: faust.EventT, model: type[M]) -> M | None
             raise TypeError(f"value is {type(raw).__name__}, not JSON bytes")
         return model.model_validate_json(raw)
     except (ValidationError, ValueError, TypeError) as exc:
-        message = event.message
-        reason = _reason(exc)
-        letter = DeadLetter(
-            source_topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            reason=reason,
-            payload=(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))[
-                :MAX_PAYLOAD_CHARS
-            ],
-            at=time.time(),
-        )
-        await deadletter.send(key=message.key, value=letter.model_dump_json().encode())
-        log.warning(
-            "dead-lettered %s[%d]@%d as %s: %s",
-            message.topic,
-            message.partition,
-            message.offset,
-            model.__name__,
-            reason,
-            extra={"event_id": (message.key or b"").decode("utf-8", "replace")[:64], "topic": message.topic},
-        )
+        await dead_letter(event, exc, as_what=model.__name__)
         return None
+
+
+async def dead_letter(event: faust.EventT, exc: Exception, *, as_what: str) -> None:
+    """Send the unreadable ``event`` to the dead-letter topic with why it could not be read."""
+    raw = event.value
+    message = event.message
+    reason = _reason(exc)
+    letter = DeadLetter(
+        source_topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        reason=reason,
+        payload=(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))[:MAX_PAYLOAD_CHARS],
+        at=time.time(),
+    )
+    await deadletter.send(key=message.key, value=letter.model_dump_json().encode())
+    log.warning(
+        "dead-lettered %s[%d]@%d as %s: %s",
+        message.topic,
+        message.partition,
+        message.offset,
+        as_what,
+        reason,
+        extra={"event_id": (message.key or b"").decode("utf-8", "replace")[:64], "topic": message.topic},
+    )

@@ -13,12 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CHANNELS",
+    "MAX_COMPLAINTS_PER_RECORD",
     "Channel",
     "ClassifiedComplaint",
+    "ComplaintBatch",
     "ComplaintEvent",
     "DeadLetter",
     "TagPrediction",
     "WindowIncrement",
+    "WindowIncrementBatch",
 ]
 
 Channel = Literal["phone", "voice", "web", "app", "wechat", "email", "branch", "regulator", "other"]
@@ -44,6 +47,20 @@ class ComplaintEvent(_Event):
     received_at: float = Field(gt=0, description="Epoch seconds when the API accepted it.")
 
 
+#: A batch record holds at most this many complaints (positions give each 16 bits of its own).
+MAX_COMPLAINTS_PER_RECORD = 1000
+
+
+class ComplaintBatch(_Event):
+    """Several complaints in one record on ``complaints.in`` (its first key is ``complaints``).
+
+    The API produces each request's complaints as one record: every consumer then pays the
+    broker's and Faust's per-record cost once per request instead of once per complaint.
+    """
+
+    complaints: tuple[ComplaintEvent, ...] = Field(min_length=1, max_length=MAX_COMPLAINTS_PER_RECORD)
+
+
 class TagPrediction(_Event):
     """One dimension's tag for one complaint."""
 
@@ -67,8 +84,9 @@ class WindowIncrement(_Event):
 
     The classify agent counts a whole micro-batch per key before sending, so the table that holds
     the windows is written once per key and batch rather than once per complaint. ``offsets`` are
-    the counted complaints' offsets in ``source_partition`` of ``complaints.in``: they only grow
-    per key, so the counter can tell (and skip) complaints a restarted worker delivers again.
+    the counted complaints' positions in ``source_partition`` of ``complaints.in`` (record offset
+    and index within the record, :func:`streams.complaint_records.complaint_position`): they only
+    grow per key, so the counter can tell (and skip) complaints a restarted worker delivers again.
     """
 
     rule_id: str
@@ -81,6 +99,17 @@ class WindowIncrement(_Event):
     @property
     def count(self) -> int:
         return len(self.offsets)
+
+
+class WindowIncrementBatch(_Event):
+    """Every increment of one micro-batch whose key lives in one partition of ``window.increments``.
+
+    Sent to that partition explicitly (the partition Kafka's default partitioner gives each key),
+    so a key's window state stays in one table partition while the topic carries one record per
+    partition and batch instead of one per key (a batch touches dozens of keys).
+    """
+
+    increments: tuple[WindowIncrement, ...] = Field(min_length=1)
 
 
 class DeadLetter(_Event):

@@ -15,6 +15,10 @@ __all__ = ["install_task_dump"]
 
 log = logging.getLogger(__name__)
 
+#: Where coroutines, generators and async generators keep their frame, and what they await.
+_FRAMES = ("cr_frame", "gi_frame", "ag_frame")
+_AWAITS = ("cr_await", "gi_yieldfrom", "ag_await")
+
 
 def install_task_dump(loop: asyncio.AbstractEventLoop) -> None:
     """Log all tasks' stacks on SIGUSR1 (the handler runs on ``loop``)."""
@@ -36,10 +40,12 @@ def _awaiting(coro: object) -> list[str]:
     only the outermost one)."""
     chain = []
     while coro is not None and len(chain) < 40:
-        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if isinstance(coro, asyncio.Task):  # awaiting another task: follow it
+            coro = coro.get_coro()
+        frame = next((getattr(coro, name) for name in _FRAMES if getattr(coro, name, None)), None)
         if frame is not None:
             chain.append(f"{frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
-        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        coro = next((getattr(coro, name) for name in _AWAITS if getattr(coro, name, None)), None)
     if coro is not None:
         chain.append(repr(coro))
     return chain

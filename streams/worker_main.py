@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -27,7 +28,11 @@ def run_worker() -> None:
     from streams.agent_sets import register_agents
     from streams.app import app
     from streams.metrics_server import metrics_server  # noqa: F401 - serves this worker's /metrics
+    from streams.worker_metrics import time_garbage_collections
 
+    time_garbage_collections()
+    # A micro-batch's objects live milliseconds: let them die young instead of being promoted.
+    gc.set_threshold(settings.worker_gc_threshold, *gc.get_threshold()[1:])
     register_agents(settings.worker_agents)
     app.conf.logging_config = logging_config(settings)
     level = {"WARNING": "warn", "ERROR": "error"}.get(settings.log_level, settings.log_level.lower())

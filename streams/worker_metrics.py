@@ -8,7 +8,10 @@ it at scrape time, and consumer lag is computed from the consumer's offsets per 
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import faust
@@ -20,14 +23,19 @@ __all__ = [
     "ALERTS_RAISED",
     "CLASSIFY_BATCH_SECONDS",
     "CLASSIFY_LATENCY_SECONDS",
+    "COMPLAINTS",
     "EVENTS",
+    "GC_SECONDS",
     "LIVE_CALLS",
     "REGISTRY",
     "SINK_BUFFER_ROWS",
+    "STAGE_CPU_SECONDS",
     "WEBHOOK_FAILURES",
     "AgentEventSensor",
     "ConsumerLagCollector",
     "count_raised",
+    "stage_cpu",
+    "time_garbage_collections",
 ]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -37,7 +45,20 @@ _BATCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 
 _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 EVENTS = Counter(
-    "hotline_worker_events", "Events each agent took from its topic.", ["agent"], registry=REGISTRY
+    "hotline_worker_events", "Events (records) each agent took from its topic.", ["agent"], registry=REGISTRY
+)
+COMPLAINTS = Counter(
+    "hotline_worker_complaints",
+    "Complaints each agent handled (a batch record holds several).",
+    ["agent"],
+    registry=REGISTRY,
+)
+STAGE_CPU_SECONDS = Counter(
+    "hotline_stage_cpu_seconds",
+    "CPU seconds (the running thread's) spent per stage of an agent: divide by "
+    "hotline_worker_complaints for CPU per complaint.",
+    ["stage"],
+    registry=REGISTRY,
 )
 CLASSIFY_BATCH_SECONDS = Histogram(
     "hotline_classify_batch_seconds",
@@ -67,6 +88,43 @@ LIVE_CALLS = Gauge("hotline_live_calls", "Calls this worker is transcribing now.
 SINK_BUFFER_ROWS = Gauge(
     "hotline_sink_buffer_rows", "Complaint rows buffered for ClickHouse, not yet written.", registry=REGISTRY
 )
+
+
+GC_SECONDS = Counter(
+    "hotline_gc_seconds",
+    "Wall seconds the cyclic garbage collector ran, per generation (a large heap makes each full"
+    " collection slower; the stage CPU figures include it wherever it struck).",
+    ["generation"],
+    registry=REGISTRY,
+)
+_gc_started: list[float] = []
+
+
+def _on_gc(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _gc_started.append(time.perf_counter())
+    elif _gc_started:
+        GC_SECONDS.labels(generation=str(info["generation"])).inc(time.perf_counter() - _gc_started.pop())
+
+
+def time_garbage_collections() -> None:
+    """Count the collector's time in ``hotline_gc_seconds`` (once per process)."""
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)
+
+
+@contextmanager
+def stage_cpu(stage: str) -> Iterator[None]:
+    """Count the thread CPU time of the block towards ``stage`` (two clock reads per block).
+
+    A block that awaits also counts what other tasks of the thread ran meanwhile: keep awaiting
+    blocks short (one send), or read their figure as an upper bound.
+    """
+    started = time.thread_time()
+    try:
+        yield
+    finally:
+        STAGE_CPU_SECONDS.labels(stage=stage).inc(time.thread_time() - started)
 
 
 def count_raised(kind: str, outcomes: Iterable[Any]) -> None:

@@ -6,6 +6,8 @@ prefix, so a demo running on the default ports (or another test run) is never di
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import secrets
 import socket
@@ -15,10 +17,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import redis
+from aiokafka import AIOKafkaConsumer
 
 from hotline.settings import Settings
 
@@ -194,7 +198,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "HOTLINE_BOOTSTRAP_DATA": str(BANKING77),
         **_asr_env(state),
     }
-    settings = Settings(**{k.removeprefix("HOTLINE_").lower(): v for k, v in env.items()})
+    settings = settings_from_env(env)
     for line in start_services(settings):
         print(line)
     try:
@@ -243,6 +247,46 @@ class Pipeline:
         return (self.stack.settings.state_dir / "logs" / f"{name}.log").read_text(errors="replace")
 
 
+def run_bench(pipeline: Pipeline, *args: str, timeout: float) -> tuple[dict[str, Any], str]:
+    """``hotline bench ARGS`` against the test stack: its JSON result (the last line it prints) and
+    its stderr (the progress lines)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "hotline.cli", "bench", *args],
+        env=pipeline.stack.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
+
+
+def settings_from_env(env: dict[str, str]) -> Settings:
+    """The settings a process started with ``env`` would read (its ``HOTLINE_*`` variables)."""
+    prefix = "HOTLINE_"
+    return Settings(**{k.removeprefix(prefix).lower(): v for k, v in env.items() if k.startswith(prefix)})
+
+
+#: Topics the worker declares (with ``topic_partitions``) before it consumes.
+WORKER_TOPICS = ("complaints.in", "window.increments", "tickets")
+
+
+def worker_topics_declared(settings: Settings) -> bool:
+    """Whether the worker has created its topics: a test producing earlier would make the broker
+    auto-create them with its own partition count (Tansu: 4), which a table then refuses."""
+
+    async def listed() -> set[str]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+        await consumer.start()
+        try:
+            return await consumer.topics()  # metadata for all topics: creates none
+        finally:
+            await consumer.stop()
+
+    return {settings.topic(name) for name in WORKER_TOPICS} <= asyncio.run(listed())
+
+
 @pytest.fixture(scope="session")
 def pipeline(stack: Stack) -> Iterator[Pipeline]:
     """A bootstrapped model, one worker and the API, as `hotline up` runs them."""
@@ -264,13 +308,14 @@ def pipeline(stack: Stack) -> Iterator[Pipeline]:
             assert worker.poll() is None, f"worker died:\n{running.log('worker')[-3000:]}"
             assert api.poll() is None, f"api died:\n{running.log('api')[-3000:]}"
             try:
-                if httpx.get(f"{running.url}/healthz", timeout=1).status_code == 200:
-                    break
+                healthy = httpx.get(f"{running.url}/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
+                healthy = False
+            if healthy and worker_topics_declared(stack.settings):
+                break
             time.sleep(0.2)
         else:
-            pytest.fail(f"API not healthy in 60 s:\n{running.log('api')[-3000:]}")
+            pytest.fail(f"API not healthy or worker topics missing after 60 s:\n{running.log('api')[-3000:]}")
         yield running
     finally:
         _stop(api)

@@ -16,7 +16,6 @@ import asyncio
 import logging
 import os
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -26,9 +25,10 @@ import httpx
 
 from hotline.bench.load_stats import RssThreshold, latency_summary, rss_growth
 from hotline.bench.stack_processes import StackProcess, cpu_seconds, rss_mb, stack_processes
+from hotline.bench.visibility import RowVisibility
 from hotline.settings import Settings
 from hotline.simulator import read_texts
-from storage.clickhouse import DriverExecutor, branch_row_counts, visible_event_ids
+from storage.clickhouse import DriverExecutor, branch_row_counts
 
 __all__ = ["run_soak_bench"]
 
@@ -37,10 +37,6 @@ log = logging.getLogger(__name__)
 #: Requests in flight at most; beyond this the sender falls behind schedule (reported as behind_s).
 MAX_IN_FLIGHT = 16
 POLL_S = 0.25
-#: Oldest accepted-but-unseen ids asked about per poll; keeps each poll query small.
-MAX_PENDING_POLLED = 5000
-#: Ids are looked for among rows received this long before the oldest pending one was due.
-RECEIVED_SLACK_S = 5.0
 RSS_SAMPLE_S = 5.0
 #: After the last POST, wait this long at most for the backlog to become visible.
 DRAIN_TIMEOUT_S = 180.0
@@ -49,68 +45,6 @@ HTTP_TIMEOUT_S = 30.0
 MAX_ERRORS_LOGGED = 3
 #: The rate counts as held when this share of it is stored and nothing is missing.
 HELD_SHARE = 0.95
-
-
-class _Visibility:
-    """Accepted ids waiting for their row, polled in a thread with its own ClickHouse client."""
-
-    def __init__(self, settings: Settings, branch: str) -> None:
-        self._settings = settings
-        self._branch = branch
-        self._lock = threading.Lock()
-        self._pending: dict[str, float] = {}  # id -> due time, oldest first
-        self._latencies: list[float] = []  # since the last take()
-        self.seen = 0
-        self.last_seen_at = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, name="soak-visibility", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def add(self, ids: list[str], due: float) -> None:
-        with self._lock:
-            for event_id in ids:
-                self._pending[event_id] = due
-
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._pending)
-
-    def take(self) -> list[float]:
-        """Latencies of the rows seen since the previous call."""
-        with self._lock:
-            taken, self._latencies = self._latencies, []
-        return taken
-
-    def _poll(self) -> None:
-        executor = DriverExecutor.from_url(self._settings.clickhouse_url)
-        while not self._stop.is_set():
-            with self._lock:
-                oldest = [i for _, i in zip(range(MAX_PENDING_POLLED), self._pending, strict=False)]
-                since = self._pending[oldest[0]] - RECEIVED_SLACK_S if oldest else None
-            if oldest:
-                try:
-                    found = visible_event_ids(
-                        executor, branch=self._branch, among=oldest, received_from=since
-                    )
-                except Exception:  # a poll that fails is retried; the run must not stop for it
-                    log.exception("polling ClickHouse failed")
-                    found = set()
-                now = time.time()
-                with self._lock:
-                    for event_id in found:
-                        due = self._pending.pop(event_id, None)
-                        if due is not None:
-                            self._latencies.append(now - due)
-                            self.seen += 1
-                            self.last_seen_at = now
-            self._stop.wait(POLL_S)
 
 
 @dataclass
@@ -199,7 +133,7 @@ async def run_soak_bench(
         log.warning("no `hotline worker` process found for %s: its RSS is not measured", settings.kafka_url)
     log.info("soak %s: %d complaints at %.0f/s; measuring %s", run, total, rate, [p.label for p in processes])
 
-    visibility = _Visibility(settings, branch)
+    visibility = RowVisibility(settings, run=run, branch=branch, poll_s=POLL_S)
     counters = _Counters()
     totals = _Counters()
     all_latencies: list[float] = []
@@ -258,19 +192,22 @@ async def run_soak_bench(
             await asyncio.sleep(min(next_rss + RSS_SAMPLE_S, next_interval + interval_s) - time.time())
 
     async def post(client: httpx.AsyncClient, chunk: list[dict[str, Any]], due: float) -> None:
+        ids = [c["id"] for c in chunk]
+        visibility.add(ids, due)
         try:
             response = await client.post("/api/v1/complaints/batch", json={"complaints": chunk})
         except httpx.HTTPError as exc:
+            visibility.discard(ids)
             for c in (counters, totals):
                 c.fail(len(chunk), type(exc).__name__)
             return
         finally:
             gate.release()
         if response.status_code != 202:
+            visibility.discard(ids)
             for c in (counters, totals):
                 c.fail(len(chunk), f"HTTP {response.status_code}: {response.text[:200]}")
             return
-        visibility.add([c["id"] for c in chunk], due)
         counters.accepted += len(chunk)
         totals.accepted += len(chunk)
 

@@ -40,6 +40,7 @@ from storage.clickhouse.queries import (
     minute_totals,
     top_tags,
     visible_event_ids,
+    visible_sequence_numbers,
 )
 from storage.clickhouse.retention import ExpiredPartition, apply_retention
 from storage.clickhouse.review_queries import MAX_REVIEW_ITEMS, ReviewItem, review_queue
@@ -115,5 +116,6 @@ __all__ = [
     "substitute_params",
     "top_tags",
     "visible_event_ids",
+    "visible_sequence_numbers",
     "volume_series",
 ]

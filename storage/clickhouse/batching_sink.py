@@ -63,6 +63,8 @@ class BatchingSink(ABC, Generic[Row]):
         self.retry_max_s = retry_max_s
         self.name = name
         self._buffer: list[Row] = []
+        #: CPU seconds the writer thread spent in writes (metrics: where a worker's time goes).
+        self.write_cpu_s = 0.0
         self._cond = threading.Condition()
         self._closing = threading.Event()
         self._close_deadline = float("inf")
@@ -245,9 +247,11 @@ class BatchingSink(ABC, Generic[Row]):
             before_sleep=self._log_retry,
             reraise=True,
         )
+        cpu_started = time.thread_time()
         try:
             inserted = retrying(self.write, batch)
         except Exception as exc:
+            self.write_cpu_s += time.thread_time() - cpu_started
             self._last_error = exc
             return None
         attempts = retrying.statistics.get("attempt_number", 1)
@@ -259,6 +263,7 @@ class BatchingSink(ABC, Generic[Row]):
                 attempts,
                 time.monotonic() - started,
             )
+        self.write_cpu_s += time.thread_time() - cpu_started
         self._last_error = None
         return inserted
 

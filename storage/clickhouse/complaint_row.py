@@ -33,6 +33,7 @@ _STRING_COLUMNS = (
     "model_version",
 )
 _TAG_ARRAYS = ("tag_dimensions", "tags", "tag_confidences", "tag_sources")
+_KNOWN_COLUMNS = frozenset(COMPLAINT_COLUMNS)
 _MAX_EVENT_ID = 128
 # ClickHouse DateTime holds 1970-01-01 .. 2106-02-07 (UInt32 seconds).
 _MIN_EPOCH, _MAX_EPOCH = 0.0, 2.0**32 - 1
@@ -57,9 +58,8 @@ def normalize_complaint(row: Mapping[str, Any]) -> dict[str, Any]:
     >>> row["tag_margins"], normalize_complaint({**row, "tag_margins": [None]})["tag_margins"]
     ([], [-1.0])
     """
-    unknown = set(row) - set(COMPLAINT_COLUMNS)
-    if unknown:
-        raise ValueError(f"unknown complaint columns: {sorted(unknown)}")
+    if not _KNOWN_COLUMNS.issuperset(row):
+        raise ValueError(f"unknown complaint columns: {sorted(set(row) - _KNOWN_COLUMNS)}")
     event_id = row.get("event_id")
     if not isinstance(event_id, str) or not 0 < len(event_id) <= _MAX_EVENT_ID:
         raise ValueError(f"event_id must be a non-empty string of at most {_MAX_EVENT_ID} characters")
@@ -78,7 +78,7 @@ def normalize_complaint(row: Mapping[str, Any]) -> dict[str, Any]:
         value = row.get(column)
         if value is None:
             value = ""
-        if not isinstance(value, str):
+        elif type(value) is not str and not isinstance(value, str):
             raise ValueError(f"complaint {event_id}: {column} must be a string, got {type(value).__name__}")
         out[column] = value
     forwarded = row.get("regulator_forwarded") or 0
@@ -92,7 +92,7 @@ def normalize_complaint(row: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"complaint {event_id}: {column} must be a list")
         if column == "tag_confidences":
             out[column] = [_finite(value, column, event_id) for value in values]
-        elif all(isinstance(value, str) for value in values):
+        elif all(type(value) is str or isinstance(value, str) for value in values):
             out[column] = list(values)
         else:
             raise ValueError(f"complaint {event_id}: {column} must hold strings")
@@ -115,6 +115,8 @@ def normalize_complaint(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _moment(value: object, column: str, event_id: str) -> datetime:
+    if type(value) is float and _MIN_EPOCH <= value <= _MAX_EPOCH:  # the common case (NaN fails)
+        return datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, datetime):
         epoch = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).timestamp()
     elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -129,6 +131,8 @@ def _moment(value: object, column: str, event_id: str) -> datetime:
 
 
 def _finite(value: object, column: str, event_id: str) -> float:
+    if type(value) is float and math.isfinite(value):  # the common case, checked cheaply
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"complaint {event_id}: {column} must hold finite numbers")
     return float(value)

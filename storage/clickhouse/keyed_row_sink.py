@@ -13,6 +13,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from collections.abc import Set as AbstractSet
+from operator import itemgetter
 from typing import Any, Self
 
 from storage.clickhouse.batching_sink import BatchingSink
@@ -73,7 +74,10 @@ class KeyedRowSink(BatchingSink[Row]):
         try:
             stored = self.stored_keys(executor, list(fresh.values())) if fresh else frozenset()
             new = [row for key, row in fresh.items() if key not in stored]
-            executor.insert(self.table, self.columns, [tuple(row[c] for c in self.columns) for row in new])
+            values = (
+                itemgetter(*self.columns) if len(self.columns) > 1 else lambda row: (row[self.columns[0]],)
+            )
+            executor.insert(self.table, self.columns, [values(row) for row in new])
         except Exception:
             self._drop_executor()
             raise

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import faust
+from aiokafka.partitioner import murmur2
 
 from alerts import TaggedComplaint, count_batch
 from hotline.settings import get_settings
 from online_models import RiskScorer, TagResult
 from storage.clickhouse import NO_MARGIN
 from streams.app import app
-from streams.decoding import decode_or_dead_letter
-from streams.records import ComplaintEvent, WindowIncrement
+from streams.complaint_records import complaint_position, decode_complaint_record
+from streams.decoding import dead_letter
+from streams.records import ComplaintEvent, WindowIncrement, WindowIncrementBatch
 from streams.topics import complaints_in, window_increments
 from streams.worker_context import context
-from streams.worker_metrics import CLASSIFY_BATCH_SECONDS, CLASSIFY_LATENCY_SECONDS
+from streams.worker_metrics import CLASSIFY_BATCH_SECONDS, CLASSIFY_LATENCY_SECONDS, COMPLAINTS, stage_cpu
 
 __all__ = ["classify_complaints"]
 
@@ -34,21 +38,58 @@ async def classify_complaints(stream: faust.StreamT) -> None:
     await context.ready.wait()
     async for events in stream.noack_take(_settings.classify_batch_size, within=_settings.classify_batch_s):
         await context.sink.wait_for_room()
-        started = time.perf_counter()
-        complaints = [await decode_or_dead_letter(event, ComplaintEvent) for event in events]
-        valid = [c for c in complaints if c is not None]
-        tag_lists = _tag(valid)
-        risks = _risk_scorer.score_many([c.text for c in valid])
-        now = time.time()
-        context.sink.add(
-            [_row(c, tags, now, r.score) for c, tags, r in zip(valid, tag_lists, risks, strict=True)], events
-        )
-        if valid and context.tagger.tagger is not None:
-            await context.tagger.count_predictions(len(valid))
-        await _send_window_counts(events, complaints, tag_lists)
-        CLASSIFY_BATCH_SECONDS.observe(time.perf_counter() - started)
-        for c in valid:
-            CLASSIFY_LATENCY_SECONDS.observe(now - c.received_at)
+        with stage_cpu("decode"):
+            placed = [p for event in events for p in await _placed_complaints(event)]
+        size = _settings.classify_batch_size
+        for first in range(0, max(len(placed), 1), size):
+            last = first + size >= len(placed)
+            # Each record's events ack with the last part of the batch, once its rows are stored.
+            await _classify(placed[first : first + size], events if last else ())
+            if not last:
+                await asyncio.sleep(0)  # a batch of batch records: let heartbeats and other agents run
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A complaint and where it sits in ``complaints.in``."""
+
+    complaint: ComplaintEvent
+    partition: int
+    position: int
+
+
+async def _placed_complaints(event: faust.EventT) -> list[_Placed]:
+    """The record's complaints (one, or a batch), or none after dead-lettering it."""
+    try:
+        complaints = decode_complaint_record(event.value)
+    except (ValueError, TypeError) as exc:
+        await dead_letter(event, exc, as_what="ComplaintEvent")
+        return []
+    message = event.message
+    return [
+        _Placed(c, message.partition, complaint_position(message.offset, i)) for i, c in enumerate(complaints)
+    ]
+
+
+async def _classify(placed: Sequence[_Placed], events: Sequence[faust.EventT]) -> None:
+    started = time.perf_counter()
+    complaints = [p.complaint for p in placed]
+    with stage_cpu("tag"):
+        tag_lists = _tag(complaints)
+    with stage_cpu("risk"):
+        risks = _risk_scorer.score_many([c.text for c in complaints])
+    now = time.time()
+    with stage_cpu("rows"):
+        rows = [_row(c, tags, now, r.score) for c, tags, r in zip(complaints, tag_lists, risks, strict=True)]
+        context.sink.add(rows, events)
+    if complaints and context.tagger.tagger is not None:
+        await context.tagger.count_predictions(len(complaints))
+    with stage_cpu("window_counts"):
+        await _send_window_counts(placed, tag_lists)
+    CLASSIFY_BATCH_SECONDS.observe(time.perf_counter() - started)
+    COMPLAINTS.labels(agent="classify_complaints").inc(len(complaints))
+    for c in complaints:
+        CLASSIFY_LATENCY_SECONDS.observe(now - c.received_at)
 
 
 def _tag(complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:
@@ -67,19 +108,15 @@ def _tag(complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:
         return [[] for _ in complaints]
 
 
-async def _send_window_counts(
-    events: Sequence[faust.EventT],
-    complaints: Sequence[ComplaintEvent | None],
-    tag_lists: Sequence[list[TagResult]],
-) -> None:
+async def _send_window_counts(placed: Sequence[_Placed], tag_lists: Sequence[list[TagResult]]) -> None:
     """Count the batch per rule window; each complaint once, however often the batch repeats it."""
-    offsets: dict[str, tuple[int, int]] = {}  # event id -> (partition, offset) of its first copy
+    first_copies: dict[str, _Placed] = {}
     tagged = []
-    valid = (pair for pair in zip(events, complaints, strict=True) if pair[1] is not None)
-    for (event, c), tags in zip(valid, tag_lists, strict=True):
-        if c.event_id in offsets:
+    for p, tags in zip(placed, tag_lists, strict=True):
+        c = p.complaint
+        if c.event_id in first_copies:
             continue
-        offsets[c.event_id] = (event.message.partition, event.message.offset)
+        first_copies[c.event_id] = p
         tagged.append(
             TaggedComplaint(
                 c.event_id,
@@ -91,23 +128,32 @@ async def _send_window_counts(
                 event_time=c.received_at,
             )
         )
+    by_destination: dict[int, list[WindowIncrement]] = {}
     for key, counted in count_batch(context.rules.rules.enabled, tagged).items():
         by_partition: dict[int, list[int]] = {}
         for event_id in counted.event_ids:
-            partition, offset = offsets[event_id]
-            by_partition.setdefault(partition, []).append(offset)
-        for partition, partition_offsets in by_partition.items():
-            increment = WindowIncrement(
-                rule_id=key.rule_id,
-                group=key.group,
-                window_start=key.window_start,
-                source_partition=partition,
-                offsets=tuple(sorted(partition_offsets)),
-                last_event_at=counted.last_event_at,
+            p = first_copies[event_id]
+            by_partition.setdefault(p.partition, []).append(p.position)
+        destination = _partition_of(f"{key.rule_id}|{key.group}".encode())
+        for partition, positions in by_partition.items():
+            by_destination.setdefault(destination, []).append(
+                WindowIncrement(
+                    rule_id=key.rule_id,
+                    group=key.group,
+                    window_start=key.window_start,
+                    source_partition=partition,
+                    offsets=tuple(sorted(positions)),
+                    last_event_at=counted.last_event_at,
+                )
             )
-            await window_increments.send(
-                key=f"{key.rule_id}|{key.group}".encode(), value=increment.model_dump_json().encode()
-            )
+    for destination, increments in by_destination.items():
+        batch = WindowIncrementBatch(increments=tuple(increments))
+        await window_increments.send(value=batch.model_dump_json().encode(), partition=destination)
+
+
+def _partition_of(key: bytes) -> int:
+    """The partition Kafka's default partitioner (murmur2) gives ``key`` in ``window.increments``."""
+    return (murmur2(key) & 0x7FFFFFFF) % _settings.topic_partitions
 
 
 def _row(c: ComplaintEvent, tags: Sequence[TagResult], classified_at: float, risk: float) -> dict[str, Any]:

@@ -15,25 +15,26 @@ import time
 from collections.abc import Sequence
 
 import faust
-from pydantic import ValidationError
 
 from alerts import Alert, DeadlineRule, RegulatorRule, Ticket, build_regulator_alert
 from hotline.settings import get_settings
 from streams.alert_context import alert_context
 from streams.alert_records import TicketEvent
 from streams.app import app
+from streams.complaint_records import decode_complaint_record
 from streams.records import ComplaintEvent
 from streams.ticket_clocks import apply_ticket_events
 from streams.topics import complaints_in
 from streams.worker_context import context
-from streams.worker_metrics import count_raised
+from streams.worker_metrics import COMPLAINTS, count_raised, stage_cpu
 
 __all__ = ["alert_on_complaints", "received_event"]
 
 log = logging.getLogger(__name__)
 _settings = get_settings()
 
-#: Cheap test on the raw JSON before decoding: only forwarded complaints can fire a regulator rule.
+#: Cheap test on the raw JSON before decoding: only forwarded complaints can fire a regulator rule
+#: (a batch record passes when any of its complaints is forwarded).
 _FORWARDED = re.compile(rb'"regulator_forwarded"\s*:\s*true|"channel"\s*:\s*"regulator"')
 
 
@@ -48,12 +49,16 @@ async def alert_on_complaints(stream: faust.StreamT) -> None:
         deadline_rules = rules.enabled_of(DeadlineRule)
         if not regulator_rules and not deadline_rules:
             continue
-        complaints = _decode(values, None if deadline_rules else _FORWARDED)
+        with stage_cpu("decode"):
+            complaints = _decode(values, None if deadline_rules else _FORWARDED)
+        COMPLAINTS.labels(agent="alert_on_complaints").inc(len(complaints))
         forwarded = [c for c in complaints if c.regulator_forwarded or c.channel == "regulator"]
         if forwarded and regulator_rules:
-            await _raise(_regulator_alerts(regulator_rules, forwarded))
+            with stage_cpu("regulator_alerts"):
+                await _raise(_regulator_alerts(regulator_rules, forwarded))
         if deadline_rules:
-            await _start_clocks(deadline_rules, complaints)
+            with stage_cpu("deadline_clocks"):
+                await _start_clocks(deadline_rules, complaints)
 
 
 def _decode(values: Sequence[object], wanted: re.Pattern[bytes] | None) -> list[ComplaintEvent]:
@@ -62,8 +67,8 @@ def _decode(values: Sequence[object], wanted: re.Pattern[bytes] | None) -> list[
         if not isinstance(raw, bytes) or (wanted is not None and not wanted.search(raw)):
             continue
         try:
-            out.append(ComplaintEvent.model_validate_json(raw))
-        except ValidationError:
+            out.extend(decode_complaint_record(raw))
+        except ValueError:
             continue  # the classify agent dead-letters it
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -13,19 +14,22 @@ from hotline.settings import get_settings
 from streams.alert_context import alert_context
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
-from streams.records import WindowIncrement
+from streams.records import WindowIncrement, WindowIncrementBatch
 from streams.topics import window_increments
 from streams.worker_context import context
-from streams.worker_metrics import count_raised
+from streams.worker_metrics import count_raised, stage_cpu
 
 __all__ = ["count_windows", "window_counts"]
 
 log = logging.getLogger(__name__)
 _settings = get_settings()
 
+_BATCH_START = re.compile(rb'\s*\{\s*"increments"\s*:')
+
 #: ``rule_id|group`` -> ``{"counts": {window_start: count}, "last_fired": window_start | None,
-#: "counted_up_to": {"partition@window_start": offset}}`` (JSON, so the inner keys are strings). The topic
-#: feeding it is keyed the same way, so all of a group's windows live in one partition and one changelog.
+#: "counted_up_to": {"partition@window_start": position}}`` (JSON, so the inner keys are strings). The
+#: topic feeding it puts each key's increments in the key's partition, so all of a group's windows
+#: live in one partition and one changelog.
 window_counts = app.Table("window-counts", default=dict, partitions=_settings.topic_partitions)
 
 
@@ -35,31 +39,43 @@ async def count_windows(stream: faust.StreamT) -> None:
     await context.ready.wait()
     await alert_context.ready.wait()
     async for event in stream.events():
-        increment = await decode_or_dead_letter(event, WindowIncrement)
-        if increment is None:
-            continue
-        rule = context.rules.rules.get(increment.rule_id)
-        if rule is None or not rule.enabled or not isinstance(rule, ThresholdRule):
-            log.info("increment for unknown or disabled rule %s dropped", increment.rule_id)
-            continue
-        key = f"{increment.rule_id}|{increment.group}"
-        state: dict[str, Any] = window_counts[key]
-        fresh = _not_yet_counted(state, increment)
-        if not fresh:
-            log.info(
-                "increment for %s at offsets <= %d already counted (redelivery)", key, increment.offsets[-1]
-            )
-            continue
-        counts: dict[str, int] = state.setdefault("counts", {})
-        before = counts.get(str(increment.window_start), 0)
-        after = before + fresh
-        counts[str(increment.window_start)] = after
-        _forget_old_windows(
-            state, keep_s=rule.window_seconds + _settings.window_retention_s, now=increment.last_event_at
+        for increment in await _increments(event):
+            with stage_cpu("window_alerts"):
+                await _count(increment)
+
+
+async def _increments(event: faust.EventT) -> tuple[WindowIncrement, ...]:
+    """A batch record's increments (or one increment, as records before batches were)."""
+    if isinstance(event.value, bytes) and _BATCH_START.match(event.value):
+        batch = await decode_or_dead_letter(event, WindowIncrementBatch)
+        return () if batch is None else batch.increments
+    increment = await decode_or_dead_letter(event, WindowIncrement)
+    return () if increment is None else (increment,)
+
+
+async def _count(increment: WindowIncrement) -> None:
+    rule = context.rules.rules.get(increment.rule_id)
+    if rule is None or not rule.enabled or not isinstance(rule, ThresholdRule):
+        log.info("increment for unknown or disabled rule %s dropped", increment.rule_id)
+        return
+    key = f"{increment.rule_id}|{increment.group}"
+    state: dict[str, Any] = window_counts[key]
+    fresh = _not_yet_counted(state, increment)
+    if not fresh:
+        log.info(
+            "increment for %s at positions <= %d already counted (redelivery)", key, increment.offsets[-1]
         )
-        if await _maybe_alert(rule, increment, before=before, after=after):
-            state["last_fired"] = increment.window_start
-        window_counts[key] = state  # assign back, or the changelog misses the change
+        return
+    counts: dict[str, int] = state.setdefault("counts", {})
+    before = counts.get(str(increment.window_start), 0)
+    after = before + fresh
+    counts[str(increment.window_start)] = after
+    _forget_old_windows(
+        state, keep_s=rule.window_seconds + _settings.window_retention_s, now=increment.last_event_at
+    )
+    if await _maybe_alert(rule, increment, before=before, after=after):
+        state["last_fired"] = increment.window_start
+    window_counts[key] = state  # assign back, or the changelog misses the change
 
 
 def _not_yet_counted(state: dict[str, Any], increment: WindowIncrement) -> int:

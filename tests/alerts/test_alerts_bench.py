@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT, Pipeline
+from tests.conftest import Pipeline, run_bench
 
 pytestmark = pytest.mark.services
 
 
 def test_bench_alerts_gets_one_alert_per_complaint(pipeline: Pipeline) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "bench", "alerts", "--rate", "40", "--seconds", "2"],
-        env=pipeline.stack.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result, _ = run_bench(pipeline, "alerts", "--rate", "40", "--seconds", "2", timeout=180)
     assert result["bench"] == "alerts" and result["sent"] == 80 and result["failed"] == 0
     assert result["alerts_received"] == 80 and result["missing"] == 0 and result["duplicates"] == 0
     assert 0 < result["latency_p50_s"] <= result["latency_p99_s"] <= result["latency_max_s"]

@@ -19,7 +19,7 @@ import redis
 from hotline.local_services import tansu
 from storage.alert_stream import AlertStream
 from storage.clickhouse import DriverExecutor, apply_migrations, count_complaints
-from tests.conftest import ROOT, Stack, bootstrap_model, free_port
+from tests.conftest import ROOT, Stack, bootstrap_model, free_port, settings_from_env, worker_topics_declared
 
 pytestmark = pytest.mark.services
 
@@ -53,13 +53,29 @@ rules:
 
 
 def _spawn(env: dict[str, str], name: str, log_dir) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+    log = log_dir / f"{name}-{time.monotonic_ns()}.log"
+    proc = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", name],
         env=env,
         cwd=ROOT,
-        stdout=(log_dir / f"{name}-{time.monotonic_ns()}.log").open("wb"),
+        stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
+    proc.log_path = log  # type: ignore[attr-defined]
+    return proc
+
+
+def _state(worker: subprocess.Popen[bytes]) -> str:
+    """What a failed wait needs to be diagnosed: whether the worker lives, and its last log lines;
+    a live worker first logs every task's stack (SIGUSR1, ``streams/task_dump.py``): where it waits."""
+    if worker.poll() is None:
+        os.kill(worker.pid, signal.SIGUSR1)
+        time.sleep(2)
+    status = "running" if worker.poll() is None else f"exited {worker.returncode}"
+    text = worker.log_path.read_text(errors="replace")  # type: ignore[attr-defined]
+    dump = text.rfind("SIGUSR1:")
+    tail = text[dump:] if dump >= 0 else "\n".join(text.splitlines()[-40:])
+    return f"worker ({status}), log from {worker.log_path}:\n{tail}"  # type: ignore[attr-defined]
 
 
 def test_kill_9_mid_stream_loses_and_repeats_nothing(stack: Stack, tmp_path) -> None:
@@ -79,6 +95,7 @@ def test_kill_9_mid_stream_loses_and_repeats_nothing(stack: Stack, tmp_path) -> 
         "HOTLINE_REDIS_KEY_PREFIX": f"hotline-test-crash-{run}",
         "HOTLINE_RULES_PATH": str(rules),
         "HOTLINE_API_PORT": str(port),
+        "HOTLINE_WORKER_METRICS_PORT": str(free_port()),  # the session's worker serves the stack's
     }
     bootstrap_model(env)
     log_dir = Path(os.environ.get("HOTLINE_TEST_LOG_DIR", str(tmp_path)))
@@ -89,16 +106,20 @@ def test_kill_9_mid_stream_loses_and_repeats_nothing(stack: Stack, tmp_path) -> 
     executor = DriverExecutor.from_url(stack.settings.clickhouse_url)
     apply_migrations(executor)  # the worker applies them too; counting may start first
     ids = [f"{branch}-{i}" for i in range(N)]
+    # Producing before the worker declared its topics would let the broker create them its own way.
+    worker_settings = settings_from_env(env)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200 and worker_topics_declared(
+                    worker_settings
+                ):
                     break
             except httpx.HTTPError:
                 pass
-            assert time.monotonic() < deadline, "API did not start"
+            assert time.monotonic() < deadline, f"API or worker did not start\n{_state(worker)}"
             time.sleep(0.2)
 
         # Wait until the worker stores complaints, so the kill lands mid-stream and not mid-start-up.
@@ -136,14 +157,15 @@ def test_kill_9_mid_stream_loses_and_repeats_nothing(stack: Stack, tmp_path) -> 
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
         stored_at_kill = count_complaints(executor, ids)
-        procs.append(_spawn(env, "worker", log_dir))
+        restarted = _spawn(env, "worker", log_dir)
+        procs.append(restarted)
         sender.join(60)
         assert not sender.is_alive()
 
         deadline = time.monotonic() + 180  # generous: a loaded CI machine restarts workers slowly
         while count_complaints(executor, ids) < N:
             assert time.monotonic() < deadline, (
-                f"only {count_complaints(executor, ids)} of {N} rows after restart"
+                f"only {count_complaints(executor, ids)} of {N} rows after restart\n{_state(restarted)}"
             )
             time.sleep(0.25)
         time.sleep(3)  # redelivered duplicates, if any, would have landed by now

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT, Pipeline
+from tests.conftest import Pipeline, run_bench
 
 pytestmark = pytest.mark.services
 
@@ -18,28 +14,8 @@ INTERVAL_S = 15
 
 
 def test_bench_soak_holds_a_rate_and_reports_every_process(pipeline: Pipeline) -> None:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hotline.cli",
-            "bench",
-            "soak",
-            "--rate",
-            str(RATE),
-            "--minutes",
-            str(MINUTES),
-            "--interval-s",
-            str(INTERVAL_S),
-        ],
-        env=pipeline.stack.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=280,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    args = ("soak", "--rate", str(RATE), "--minutes", str(MINUTES), "--interval-s", str(INTERVAL_S))
+    result, progress = run_bench(pipeline, *args, timeout=280)
     sent = RATE * MINUTES * 60
     assert result["bench"] == "soak" and result["sent"] == sent
     assert result["accepted"] == sent and result["failed"] == 0
@@ -70,4 +46,4 @@ def test_bench_soak_holds_a_rate_and_reports_every_process(pipeline: Pipeline) -
     # A minute is too short to call a memory trend; the verdict says so rather than guessing.
     assert all(result["flat_rss"][label] is None for label in workers)
     assert result["flat_rss_threshold"]["mb_per_10min"] > 0
-    assert "soak t=" in out.stderr  # one progress line per interval
+    assert "soak t=" in progress  # one progress line per interval

@@ -19,6 +19,7 @@ from storage.clickhouse import (
     normalize_complaint,
     top_tags,
     visible_event_ids,
+    visible_sequence_numbers,
 )
 
 BASE_TIME = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # the make_complaint fixture's base minute
@@ -161,6 +162,21 @@ def test_visible_event_ids_by_branch_and_since(
     since = BASE_TIME + timedelta(minutes=1, seconds=0.5)
     later = visible_event_ids(clickhouse_executor, branch="b1", among=ids, received_from=since)
     assert later == {f"q-{i}" for i in range(60) if i % 3 != 0}
+
+
+def test_visible_sequence_numbers_by_branch_prefix_and_classified_time(
+    clickhouse_executor: ClickHouseExecutor, known_set: list[dict]
+) -> None:
+    def numbers(**kw: object) -> list[int]:
+        args = {"branch": "b1", "id_prefix": "q-", "classified_from": BASE_TIME, **kw}
+        return sorted(visible_sequence_numbers(clickhouse_executor, **args))
+
+    assert numbers() == list(range(60))
+    assert numbers(branch="other") == []
+    assert numbers(id_prefix="x-") == []
+    # Rows classified in the first minute (i % 3 == 0) are before the bound; a fractional bound works.
+    since = BASE_TIME + timedelta(minutes=1, seconds=0.5)
+    assert numbers(classified_from=since) == [i for i in range(60) if i % 3 != 0]
 
 
 def test_branch_row_counts_show_duplicates(

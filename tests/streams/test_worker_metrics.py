@@ -72,6 +72,11 @@ def test_worker_metrics_count_classify_lag_and_alerts(pipeline: Pipeline) -> Non
     assert lag is not None and lag >= 0
     assert _sample(text, "hotline_sink_buffer_rows") is not None
     assert _sample(text, "hotline_live_calls") is not None
+    # Where the CPU goes, per complaint: stages of the classify agent, and the collector's time.
+    assert (_sample(text, "hotline_worker_complaints_total", agent="classify_complaints") or 0) >= N
+    for stage in ("decode", "tag", "risk", "rows", "window_counts"):
+        assert (_sample(text, "hotline_stage_cpu_seconds_total", stage=stage) or 0) > 0, stage
+    assert _sample(text, "hotline_gc_seconds_total", generation="0") is not None
 
 
 def test_worker_metrics_need_a_token_of_a_role_that_may_read_them(pipeline: Pipeline) -> None:
