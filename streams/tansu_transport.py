@@ -2,8 +2,9 @@
 
 Faust fixes the consumer's fetch wait at 1.5 s. A Kafka broker answers a fetch as soon as data
 arrives, so the wait costs nothing there; Tansu holds every fetch for the whole wait, which added
-about 1.5 s to every complaint's path. This transport shortens the wait and changes nothing else.
-Registered under the ``faust.transports`` entry point in pyproject.toml.
+about 1.5 s to every complaint's path. This transport shortens the wait, and re-fetches what Faust
+fetched and dropped around a restart (below). Registered under the ``faust.transports`` entry
+point in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from mode import Service
 
 __all__ = ["FETCH_MAX_WAIT_MS", "Transport"]
 
-#: How long Tansu may hold a fetch: the most latency an idle consumer adds.
-FETCH_MAX_WAIT_MS = 50
+#: How long Tansu may hold a fetch: the most latency an idle consumer adds. Every fetch costs the
+#: broker a lookup per partition of the request (~90 per worker with 8 partitions): at 50 ms the
+#: idle stack's fetching took 30% of a core and `bench pipeline` ran at ~2,200/s, at 200 ms 18%
+#: and ~2,600/s, with cold alerts at p99 0.24-0.29 s at 500/s (docs/benchmarks.md, issue 12).
+FETCH_MAX_WAIT_MS = 200
 #: How often the consumer checks that no fetched record was dropped unread (two checks to act).
 DROPPED_FETCH_CHECK_S = 5.0
 

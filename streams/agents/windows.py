@@ -40,8 +40,15 @@ async def count_windows(stream: faust.StreamT) -> None:
     await alert_context.ready.wait()
     async for event in stream.events():
         for increment in await _increments(event):
-            with stage_cpu("window_alerts"):
-                await _count(increment)
+            with stage_cpu("window_alerts"):  # the synchronous part: an await would count other tasks
+                counted = _count(increment)
+            if counted is None:
+                continue
+            rule, key, state, before, after = counted
+            # Raised before the state is stored: a crash in between re-counts and the alert dedups.
+            if await _maybe_alert(rule, increment, before=before, after=after):
+                state["last_fired"] = increment.window_start
+            window_counts[key] = state  # assign back, or the changelog misses the change
 
 
 async def _increments(event: faust.EventT) -> tuple[WindowIncrement, ...]:
@@ -53,11 +60,13 @@ async def _increments(event: faust.EventT) -> tuple[WindowIncrement, ...]:
     return () if increment is None else (increment,)
 
 
-async def _count(increment: WindowIncrement) -> None:
+def _count(increment: WindowIncrement) -> tuple[ThresholdRule, str, dict[str, Any], int, int] | None:
+    """Add the increment's new complaints to its window: (rule, key, state, count before, after),
+    or None when there is nothing to count."""
     rule = context.rules.rules.get(increment.rule_id)
     if rule is None or not rule.enabled or not isinstance(rule, ThresholdRule):
         log.info("increment for unknown or disabled rule %s dropped", increment.rule_id)
-        return
+        return None
     key = f"{increment.rule_id}|{increment.group}"
     state: dict[str, Any] = window_counts[key]
     fresh = _not_yet_counted(state, increment)
@@ -65,7 +74,7 @@ async def _count(increment: WindowIncrement) -> None:
         log.info(
             "increment for %s at positions <= %d already counted (redelivery)", key, increment.offsets[-1]
         )
-        return
+        return None
     counts: dict[str, int] = state.setdefault("counts", {})
     before = counts.get(str(increment.window_start), 0)
     after = before + fresh
@@ -73,9 +82,7 @@ async def _count(increment: WindowIncrement) -> None:
     _forget_old_windows(
         state, keep_s=rule.window_seconds + _settings.window_retention_s, now=increment.last_event_at
     )
-    if await _maybe_alert(rule, increment, before=before, after=after):
-        state["last_fired"] = increment.window_start
-    window_counts[key] = state  # assign back, or the changelog misses the change
+    return rule, key, state, before, after
 
 
 def _not_yet_counted(state: dict[str, Any], increment: WindowIncrement) -> int:
