@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from hotline.bench.load_stats import RssThreshold, latency_summary, rss_growth
 from hotline.bench.stack_processes import StackProcess, cpu_seconds, rss_mb, stack_processes
@@ -41,6 +42,11 @@ RSS_SAMPLE_S = 5.0
 #: After the last POST, wait this long at most for the backlog to become visible.
 DRAIN_TIMEOUT_S = 180.0
 HTTP_TIMEOUT_S = 30.0
+#: Tries of a request whose connection failed (as any ingest client should: a complaint POST is
+#: idempotent by id). Seen once in 90,000 requests: the API closing an idle keep-alive connection
+#: just as the client reused it (httpx ReadError).
+POST_ATTEMPTS = 3
+RETRY_WAIT_S = 0.1
 #: Logged ingest errors per interval at most (the counts are in the JSON).
 MAX_ERRORS_LOGGED = 3
 #: The rate counts as held when this share of it is stored and nothing is missing.
@@ -195,7 +201,15 @@ async def run_soak_bench(
         ids = [c["id"] for c in chunk]
         visibility.add(ids, due)
         try:
-            response = await client.post("/api/v1/complaints/batch", json={"complaints": chunk})
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(httpx.TransportError),
+                stop=stop_after_attempt(POST_ATTEMPTS),
+                wait=wait_fixed(RETRY_WAIT_S),
+                before_sleep=before_sleep_log(log, logging.WARNING),
+                reraise=True,
+            ):
+                with attempt:
+                    response = await client.post("/api/v1/complaints/batch", json={"complaints": chunk})
         except httpx.HTTPError as exc:
             visibility.discard(ids)
             for c in (counters, totals):
