@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Annotated
@@ -30,6 +31,11 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
+#: C0 control characters other than tab, newline and carriage return. A regex scans in C: the
+#: per-character check in Python was ~30% of the API's CPU under `bench pipeline` (py-spy).
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 class ComplaintIn(BaseModel):
     """A complaint as a channel system submits it."""
 
@@ -52,7 +58,7 @@ class ComplaintIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _no_control_characters(cls, text: str) -> str:
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        if _CONTROL_CHARACTER.search(text):
             raise ValueError("must not contain control characters")
         return text
 
