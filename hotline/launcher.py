@@ -33,19 +33,25 @@ def _hotline(*args: str) -> list[str]:
     return [sys.executable, "-m", "hotline.cli", *args]
 
 
+#: Where ``hotline up``'s workers serve /metrics: the configured port plus this offset.
+WORKER_METRICS_PORT_OFFSETS = {"tagging": 0, "alerts": 1}
+
+
 def _worker_metrics_ports(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``--metrics-port`` of the tagging and the alerts worker: the configured port and the next."""
     port = settings.worker_metrics_port
     if port == 0:
         return (), ()
-    return ("--metrics-port", str(port)), ("--metrics-port", str(port + 1))
+    tagging, alerts = (port + WORKER_METRICS_PORT_OFFSETS[agents] for agents in ("tagging", "alerts"))
+    return ("--metrics-port", str(tagging)), ("--metrics-port", str(alerts))
 
 
 def _metrics_urls(settings: Settings) -> str:
     port, host = settings.worker_metrics_port, settings.worker_metrics_host
     if port == 0:
         return ""
-    return f", workers http://{host}:{port}/metrics and http://{host}:{port + 1}/metrics"
+    urls = [f"http://{host}:{port + offset}/metrics" for offset in WORKER_METRICS_PORT_OFFSETS.values()]
+    return f", workers {' and '.join(urls)}"
 
 
 def demo_bootstrap_sources(settings: Settings, data: Path | None) -> list[BootstrapSource]:

@@ -15,14 +15,15 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from hotline.bench.stack_processes import StackProcess, cpu_seconds, stack_processes
+from hotline.launcher import WORKER_METRICS_PORT_OFFSETS
 from hotline.settings import Settings
 
 __all__ = ["CpuSnapshot", "cpu_per_complaint", "take_cpu_snapshot"]
 
 log = logging.getLogger(__name__)
 
-#: The launcher serves the tagging worker's metrics on the configured port, the alerts worker's on the next.
-_WORKER_PORT_OFFSETS = {"worker tagging": 0, "worker alerts": 1}
+#: Stack-process label of each worker ``hotline up`` starts -> its metrics port's offset.
+_WORKER_PORT_OFFSETS = {f"worker {agents}": offset for agents, offset in WORKER_METRICS_PORT_OFFSETS.items()}
 
 
 @dataclass(frozen=True)

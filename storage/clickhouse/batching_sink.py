@@ -251,9 +251,10 @@ class BatchingSink(ABC, Generic[Row]):
         try:
             inserted = retrying(self.write, batch)
         except Exception as exc:
-            self.write_cpu_s += time.thread_time() - cpu_started
             self._last_error = exc
             return None
+        finally:
+            self.write_cpu_s += time.thread_time() - cpu_started
         attempts = retrying.statistics.get("attempt_number", 1)
         if attempts > 1:
             log.info(
@@ -263,7 +264,6 @@ class BatchingSink(ABC, Generic[Row]):
                 attempts,
                 time.monotonic() - started,
             )
-        self.write_cpu_s += time.thread_time() - cpu_started
         self._last_error = None
         return inserted
 
