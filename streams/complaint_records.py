@@ -20,17 +20,15 @@ True
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from streams.records import MAX_COMPLAINTS_PER_RECORD, ComplaintBatch, ComplaintEvent
+from streams.records import MAX_COMPLAINTS_PER_RECORD, ComplaintBatch, ComplaintEvent, is_batch_record
 
 __all__ = ["complaint_position", "decode_complaint_record", "encode_complaint_records"]
 
 #: Records stay well under Kafka's default largest request (1 MiB) and the API producer's batch.
 MAX_RECORD_BYTES = 192 * 1024
 _POSITION_BITS = 16
-_BATCH_START = re.compile(rb'\s*\{\s*"complaints"\s*:')
 
 
 def complaint_position(offset: int, index: int) -> int:
@@ -74,6 +72,6 @@ def decode_complaint_record(raw: bytes | str) -> tuple[ComplaintEvent, ...]:
     included) when it is neither a complaint nor a batch of them."""
     if isinstance(raw, str):
         raw = raw.encode()
-    if _BATCH_START.match(raw):
+    if is_batch_record(raw, "complaints"):
         return ComplaintBatch.model_validate_json(raw).complaints
     return (ComplaintEvent.model_validate_json(raw),)

@@ -7,6 +7,7 @@ the API can produce the same schema without importing Faust.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,10 +23,29 @@ __all__ = [
     "TagPrediction",
     "WindowIncrement",
     "WindowIncrementBatch",
+    "is_batch_record",
 ]
 
 Channel = Literal["phone", "voice", "web", "app", "wechat", "email", "branch", "regulator", "other"]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
+
+
+def is_batch_record(raw: bytes, field: str) -> bool:
+    """Whether ``raw`` opens like a batch record ``{"<field>": [...]}``: one cheap look at the first
+    bytes decides which schema validates it (batch and single records share a topic).
+
+    Examples
+    --------
+    >>> is_batch_record(b' { "complaints" : [', "complaints"), is_batch_record(b'{"event_id":', "complaints")
+    (True, False)
+    """
+    pattern = _BATCH_STARTS.get(field)
+    if pattern is None:
+        pattern = _BATCH_STARTS[field] = re.compile(rb'\s*\{\s*"' + re.escape(field.encode()) + rb'"\s*:')
+    return pattern.match(raw) is not None
+
+
+_BATCH_STARTS: dict[str, re.Pattern[bytes]] = {}
 
 
 class _Event(BaseModel):

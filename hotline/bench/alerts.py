@@ -24,6 +24,7 @@ import httpx
 import websockets
 from aiokafka import AIOKafkaProducer
 
+from hotline.bench.ingest_client import IngestClient
 from hotline.bench.load_stats import percentile
 from hotline.settings import Settings
 from streams.alert_records import TICKETS_TOPIC, TicketEvent
@@ -70,18 +71,26 @@ async def run_alerts_bench(
             fired_at[complaint_id] = float(message["alert"]["fired_at"])
             alert_ids[complaint_id] = message["alert"]["alert_id"]
 
-    async def sender(client: httpx.AsyncClient, queue: asyncio.Queue[list[dict[str, Any]] | None]) -> None:
+    async def sender(ingest: IngestClient, queue: asyncio.Queue[list[dict[str, Any]] | None]) -> None:
         nonlocal failures
-        while (chunk := await queue.get()) is not None:
+
+        def stamp(chunk: list[dict[str, Any]]) -> None:
             sent = time.time()
             for item in chunk:
                 posted_at[item["id"]] = sent
-            response = await client.post("/api/v1/complaints/batch", json={"complaints": chunk})
-            if response.status_code != 202:
+
+        while (chunk := await queue.get()) is not None:
+            try:
+                response = await ingest.post_batch(chunk, on_send=lambda chunk=chunk: stamp(chunk))
+                answer = f"{response.status_code}: {response.text[:200]}"
+                accepted = response.status_code == 202
+            except httpx.HTTPError as exc:
+                answer, accepted = repr(exc), False
+            if not accepted:
                 failures += len(chunk)
                 for item in chunk:
                     posted_at.pop(item["id"], None)
-                log.error("ingest answered %d: %s", response.status_code, response.text[:200])
+                log.error("ingest failed: %s", answer)
 
     async with (
         websockets.connect(ws_url, max_size=1 << 22) as ws,
@@ -91,7 +100,8 @@ async def run_alerts_bench(
     ):
         listener = asyncio.ensure_future(listen(ws))
         queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=CONCURRENCY * 4)
-        senders = [asyncio.ensure_future(sender(http, queue)) for _ in range(CONCURRENCY)]
+        ingest = IngestClient(http)
+        senders = [asyncio.ensure_future(sender(ingest, queue)) for _ in range(CONCURRENCY)]
         started = time.time()
         for first in range(0, total, BATCH):
             await asyncio.sleep(max(0.0, started + first / rate - time.time()))

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from hotline.bench.cpu_accounting import cpu_per_complaint, take_cpu_snapshot
+from hotline.bench.ingest_client import IngestClient
 from hotline.bench.load_stats import percentile
 from hotline.bench.stack_processes import stack_processes
 from hotline.bench.visibility import RowVisibility
@@ -29,8 +30,6 @@ log = logging.getLogger(__name__)
 #: Requests in flight at once: enough to keep the API busy, few enough not to starve the worker.
 CONCURRENCY = 4
 POLL_S = 0.1
-#: Longest wait after a 429 before the request is sent again.
-MAX_BACKOFF_S = 1.0
 #: Give up waiting for rows this long after the last POST.
 DRAIN_TIMEOUT_S = 120.0
 
@@ -44,19 +43,21 @@ async def run_pipeline_bench(
     visibility = RowVisibility(settings, run=run, branch=branch, poll_s=POLL_S)
     token = settings.api_token.get_secret_value() if settings.api_token else ""
     queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=CONCURRENCY * 2)
-    accepted = failures = throttled = 0
+    accepted = failures = 0
 
-    async def sender(client: httpx.AsyncClient) -> None:
-        nonlocal accepted, failures, throttled
+    async def sender(ingest: IngestClient) -> None:
+        nonlocal accepted, failures
         while (chunk := await queue.get()) is not None:
             ids = [item["id"] for item in chunk]
-            visibility.add(ids, time.time())
-            response = await client.post("/api/v1/complaints/batch", json={"complaints": chunk})
-            while response.status_code == 429:  # over the token's ingest limit: back off as told
-                throttled += 1
-                await asyncio.sleep(min(float(response.headers.get("Retry-After", 1)), MAX_BACKOFF_S))
-                visibility.add(ids, time.time())
-                response = await client.post("/api/v1/complaints/batch", json={"complaints": chunk})
+            try:
+                response = await ingest.post_batch(
+                    chunk, on_send=lambda ids=ids: visibility.add(ids, time.time())
+                )
+            except httpx.HTTPError as exc:
+                visibility.discard(ids)
+                failures += len(chunk)
+                log.error("ingest failed: %r", exc)
+                continue
             if response.status_code != 202:
                 visibility.discard(ids)
                 failures += len(chunk)
@@ -71,7 +72,8 @@ async def run_pipeline_bench(
     async with httpx.AsyncClient(
         base_url=settings.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=30.0
     ) as client:
-        senders = [asyncio.ensure_future(sender(client)) for _ in range(CONCURRENCY)]
+        ingest = IngestClient(client)
+        senders = [asyncio.ensure_future(sender(ingest)) for _ in range(CONCURRENCY)]
         for first in range(0, events, batch):
             chunk = [
                 {"id": f"{run}-{i}", "text": texts[i % len(texts)], "channel": "web", "branch": branch}
@@ -103,7 +105,7 @@ async def run_pipeline_bench(
         "accepted": accepted,
         "visible": visibility.seen,
         "failed": failures,
-        "throttled_requests": throttled,
+        "throttled_requests": ingest.throttled,
         "post_events_per_s": round(accepted / max(post_done - started, 1e-9), 1),
         "events_per_s": round(visibility.seen / max(finished - started, 1e-9), 1),
         "latency_p50_s": round(statistics.median(latencies), 3) if latencies else None,

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_attempt, wait_fixed
 
+from hotline.bench.ingest_client import IngestClient
 from hotline.bench.load_stats import RssThreshold, latency_summary, rss_growth
 from hotline.bench.stack_processes import StackProcess, cpu_seconds, rss_mb, stack_processes
 from hotline.bench.visibility import RowVisibility
@@ -42,11 +42,6 @@ RSS_SAMPLE_S = 5.0
 #: After the last POST, wait this long at most for the backlog to become visible.
 DRAIN_TIMEOUT_S = 180.0
 HTTP_TIMEOUT_S = 30.0
-#: Tries of a request whose connection failed (as any ingest client should: a complaint POST is
-#: idempotent by id). Seen once in 90,000 requests: the API closing an idle keep-alive connection
-#: just as the client reused it (httpx ReadError).
-POST_ATTEMPTS = 3
-RETRY_WAIT_S = 0.1
 #: Logged ingest errors per interval at most (the counts are in the JSON).
 MAX_ERRORS_LOGGED = 3
 #: The rate counts as held when this share of it is stored and nothing is missing.
@@ -197,19 +192,11 @@ async def run_soak_bench(
                 sampler.sample_rss()
             await asyncio.sleep(min(next_rss + RSS_SAMPLE_S, next_interval + interval_s) - time.time())
 
-    async def post(client: httpx.AsyncClient, chunk: list[dict[str, Any]], due: float) -> None:
+    async def post(ingest: IngestClient, chunk: list[dict[str, Any]], due: float) -> None:
         ids = [c["id"] for c in chunk]
         visibility.add(ids, due)
         try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type(httpx.TransportError),
-                stop=stop_after_attempt(POST_ATTEMPTS),
-                wait=wait_fixed(RETRY_WAIT_S),
-                before_sleep=before_sleep_log(log, logging.WARNING),
-                reraise=True,
-            ):
-                with attempt:
-                    response = await client.post("/api/v1/complaints/batch", json={"complaints": chunk})
+            response = await ingest.post_batch(chunk)
         except httpx.HTTPError as exc:
             visibility.discard(ids)
             for c in (counters, totals):
@@ -233,6 +220,7 @@ async def run_soak_bench(
         timeout=HTTP_TIMEOUT_S,
         limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
     ) as client:
+        ingest = IngestClient(client)
         for first in range(0, total, batch):
             due = started + first / rate
             await asyncio.sleep(max(0.0, due - time.time()))
@@ -244,7 +232,7 @@ async def run_soak_bench(
                 {"id": f"{run}-{i}", "text": texts[i % len(texts)], "channel": "web", "branch": branch}
                 for i in range(first, min(total, first + batch))
             ]
-            task = asyncio.ensure_future(post(client, chunk, due))
+            task = asyncio.ensure_future(post(ingest, chunk, due))
             requests.add(task)
             task.add_done_callback(requests.discard)
         await asyncio.gather(*requests)

@@ -78,7 +78,7 @@ def normalize_complaint(row: Mapping[str, Any]) -> dict[str, Any]:
         value = row.get(column)
         if value is None:
             value = ""
-        elif type(value) is not str and not isinstance(value, str):
+        elif not isinstance(value, str):
             raise ValueError(f"complaint {event_id}: {column} must be a string, got {type(value).__name__}")
         out[column] = value
     forwarded = row.get("regulator_forwarded") or 0
@@ -92,7 +92,7 @@ def normalize_complaint(row: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"complaint {event_id}: {column} must be a list")
         if column == "tag_confidences":
             out[column] = [_finite(value, column, event_id) for value in values]
-        elif all(type(value) is str or isinstance(value, str) for value in values):
+        elif all(isinstance(value, str) for value in values):
             out[column] = list(values)
         else:
             raise ValueError(f"complaint {event_id}: {column} must hold strings")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any
 
@@ -14,7 +13,7 @@ from hotline.settings import get_settings
 from streams.alert_context import alert_context
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
-from streams.records import WindowIncrement, WindowIncrementBatch
+from streams.records import WindowIncrement, WindowIncrementBatch, is_batch_record
 from streams.topics import window_increments
 from streams.worker_context import context
 from streams.worker_metrics import count_raised, stage_cpu
@@ -23,8 +22,6 @@ __all__ = ["count_windows", "window_counts"]
 
 log = logging.getLogger(__name__)
 _settings = get_settings()
-
-_BATCH_START = re.compile(rb'\s*\{\s*"increments"\s*:')
 
 #: ``rule_id|group`` -> ``{"counts": {window_start: count}, "last_fired": window_start | None,
 #: "counted_up_to": {"partition@window_start": position}}`` (JSON, so the inner keys are strings). The
@@ -53,7 +50,7 @@ async def count_windows(stream: faust.StreamT) -> None:
 
 async def _increments(event: faust.EventT) -> tuple[WindowIncrement, ...]:
     """A batch record's increments (or one increment, as records before batches were)."""
-    if isinstance(event.value, bytes) and _BATCH_START.match(event.value):
+    if isinstance(event.value, bytes) and is_batch_record(event.value, "increments"):
         batch = await decode_or_dead_letter(event, WindowIncrementBatch)
         return () if batch is None else batch.increments
     increment = await decode_or_dead_letter(event, WindowIncrement)
