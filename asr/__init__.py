@@ -35,7 +35,7 @@ from asr.model_cache import (
 )
 from asr.model_view import NO_DITHER, make_model_view
 from asr.recognizer_pool import PooledRecognizer, RecognizerPool
-from asr.recognizer_session import GrammarError, RecognizerSession, Reply, Utterance, Word, parse_result
+from asr.recognizer_session import RecognizerSession, Reply, Utterance, Word, parse_result
 from asr.vosk_protocol import (
     CLOSE_INTERNAL_ERROR,
     CLOSE_INVALID_PAYLOAD,
@@ -48,6 +48,7 @@ from asr.vosk_protocol import (
     ConfigMessage,
     EofMessage,
     ProtocolError,
+    ResetMessage,
     audio_error,
     close_reason,
     error_message,
@@ -75,7 +76,6 @@ __all__ = [
     "EofMessage",
     "EscalationRiskScorer",
     "FrameTooLarge",
-    "GrammarError",
     "MalformedWav",
     "ModelNotFoundError",
     "NotPcmAudio",
@@ -84,6 +84,7 @@ __all__ = [
     "RecognizerPool",
     "RecognizerSession",
     "Reply",
+    "ResetMessage",
     "RiskLevel",
     "RiskScore",
     "UnsupportedSampleRate",

@@ -20,14 +20,10 @@ from asr.audio_format import SAMPLE_WIDTH
 from asr.model_cache import import_vosk, missing_words
 from asr.recognizer_pool import PooledRecognizer, RecognizerPool
 
-__all__ = ["GrammarError", "RecognizerSession", "Reply", "Utterance", "Word", "parse_result"]
+__all__ = ["RecognizerSession", "Reply", "Utterance", "Word", "parse_result"]
 
 #: The out-of-grammar token; added to a phrase list when the model knows it.
 UNKNOWN_WORD = "[unk]"
-
-
-class GrammarError(ValueError):
-    """A phrase list the model cannot use (none of its words are in the vocabulary)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +111,10 @@ class RecognizerSession:
     phrases
         Grammar mode (``config.phrase_list``): only these words and phrases can be recognized, which
         makes keyword spotting reliable. Words the model does not know are left out
-        (:attr:`missing_words`).
+        (:attr:`missing_words`), as Vosk itself does; when none is known, the call goes on and
+        hears nothing, as on vosk-server (Vosk builds the recognizer all the same).
+    partial_words
+        Word timings in partial results too (Vosk's ``SetPartialWords``: ``partial_result``).
     pool
         Where to take a warm recognizer from, and give it back to at :meth:`close` (calls without
         a grammar only). Times in the replies are from the start of this call all the same.
@@ -129,6 +128,7 @@ class RecognizerSession:
         words: bool = True,
         max_alternatives: int = 0,
         phrases: Sequence[str] | None = None,
+        partial_words: bool = False,
         pool: RecognizerPool | None = None,
     ) -> None:
         vosk = import_vosk()
@@ -151,6 +151,7 @@ class RecognizerSession:
         self._offset_s = self._lent.offset_s if self._lent else 0.0
         self._recognizer.SetWords(True)
         self._recognizer.SetMaxAlternatives(max_alternatives)
+        self._recognizer.SetPartialWords(partial_words)
 
     @property
     def warm_start(self) -> bool:
@@ -175,6 +176,10 @@ class RecognizerSession:
         self._finished = True
         return self._result(self._recognizer.FinalResult())
 
+    def reset(self) -> Reply:
+        """The result for the audio since the last endpoint; the call goes on (``{"reset": 1}``)."""
+        return self._result(self._recognizer.FinalResult())
+
     def close(self) -> None:
         """Give a pooled recognizer back (only after :meth:`finish`); the session is done."""
         if self._lent is not None and self._pool is not None and self._finished:
@@ -186,9 +191,9 @@ class RecognizerSession:
             raw = _shift_times(raw, self._offset_s)
         utterance = parse_result(raw)
         message = raw
-        if not self.words and not self.max_alternatives:
+        if not self.words:
             # The client did not ask for word timings: answer like vosk-server without SetWords.
-            message = json.dumps({"text": utterance.text if utterance else ""}, ensure_ascii=False)
+            message = _without_words(raw, utterance)
         return Reply("result", message, utterance=utterance)
 
     def _grammar(self, model: Any, phrases: Sequence[str]) -> list[str]:
@@ -201,10 +206,26 @@ class RecognizerSession:
             if kept and kept not in grammar:
                 grammar.append(kept)
         if not grammar:
-            raise GrammarError("none of the phrase_list words are in the model's vocabulary")
+            # Vosk drops every word and recognizes nothing; an empty list it cannot parse at all.
+            return list(phrases)
         if not missing_words(model, [UNKNOWN_WORD]):
             grammar.append(UNKNOWN_WORD)
         return grammar
+
+
+def _without_words(raw: str, utterance: Utterance | None) -> str:
+    """A result as Vosk gives it without word timings: ``text`` alone, or alternatives without
+    their ``result`` lists.
+
+    >>> _without_words('{"alternatives": [{"confidence": 1.0, "result": [], "text": ""}]}', None)
+    '{"alternatives": [{"confidence": 1.0, "text": ""}]}'
+    """
+    data = json.loads(raw)
+    if "alternatives" not in data:
+        return json.dumps({"text": utterance.text if utterance else ""}, ensure_ascii=False)
+    for alternative in data["alternatives"]:
+        alternative.pop("result", None)
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _shift_times(raw: str, offset_s: float) -> str:

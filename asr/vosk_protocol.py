@@ -3,20 +3,25 @@
 A client sends, in this order:
 
 1. optionally a text frame ``{"config": {"sample_rate": 8000, "words": 1, "max_alternatives": 0,
-   "phrase_list": ["..."]}}`` (any other key of ``config`` is passed on as ``extra``);
+   "phrase_list": ["..."], "model": "..."}}`` (``partial_words`` as in Vosk's API; any other key
+   of ``config`` is passed on as ``extra``);
 2. binary frames of PCM s16le mono (typically 0.2 s each), each answered by exactly one text frame,
-   ``{"partial": "..."}`` or a result ``{"result": [...], "text": "..."}``;
-3. the text frame ``{"eof" : 1}``, answered by the final result, after which the server closes.
+   ``{"partial": "..."}`` or a result ``{"result": [...], "text": "..."}`` (``{"alternatives":
+   [...]}`` with ``max_alternatives``);
+3. optionally ``{"reset" : 1}`` between frames: answered by the result so far, and the call goes on;
+4. the text frame ``{"eof" : 1}``, answered by the final result, after which the server closes.
 
-Clients write the eof with varying whitespace, so messages are parsed as JSON, never compared as
-strings. Errors are our addition: ``{"error": "...", "code": 1008}`` followed by a close frame
-with that code (1003 unsupported data, 1007 invalid payload, 1008 policy violation, 1013 try
-again later).
+Values are read as vosk-server reads them (``float(sample_rate)``, ``int(max_alternatives)``), so a
+client written against it is not refused over ``"16000"`` or ``20.0``. Clients write the eof with
+varying whitespace, so messages are parsed as JSON, never compared as strings. Errors are our
+addition: ``{"error": "...", "code": 1008}`` followed by a close frame with that code (1003
+unsupported data, 1007 invalid payload, 1008 policy violation, 1013 try again later).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +40,7 @@ __all__ = [
     "ConfigMessage",
     "EofMessage",
     "ProtocolError",
+    "ResetMessage",
     "audio_error",
     "close_reason",
     "error_message",
@@ -49,8 +55,9 @@ CLOSE_POLICY_VIOLATION = 1008
 CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TRY_AGAIN_LATER = 1013
 
-#: vosk-server passes max_alternatives to Kaldi unchecked; more than this only costs CPU.
-MAX_ALTERNATIVES = 10
+#: vosk-server passes max_alternatives to Kaldi unchecked; the default cap of what a client may ask
+#: (each alternative is one more path read off the lattice at every result). Servers set their own.
+MAX_ALTERNATIVES = 100
 #: Phrases one grammar may hold: a keyword spotter's list, not a language model.
 MAX_PHRASES = 1000
 _MAX_PHRASE_CHARS = 200
@@ -77,6 +84,8 @@ class ConfigMessage:
     words: bool | None = None
     max_alternatives: int | None = None
     phrase_list: tuple[str, ...] | None = None
+    partial_words: bool | None = None
+    model: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -85,15 +94,27 @@ class EofMessage:
     """The end of the call's audio: answer with the final result, then close."""
 
 
-def parse_text_message(text: str) -> ConfigMessage | EofMessage:
-    """A client's text frame as a config or eof message; ProtocolError for anything else.
+@dataclass(frozen=True, slots=True)
+class ResetMessage:
+    """Answer with the result of the audio since the last one and go on (a new utterance starts)."""
+
+
+ControlMessage = ConfigMessage | EofMessage | ResetMessage
+
+
+def parse_text_message(text: str, *, max_alternatives: int = MAX_ALTERNATIVES) -> ControlMessage:
+    """A client's text frame as a config, reset or eof message; ProtocolError for anything else.
+
+    ``max_alternatives`` is the most N-best alternatives a client may ask for.
 
     Examples
     --------
-    >>> parse_text_message('{"eof" : 1}')
-    EofMessage()
+    >>> parse_text_message('{"eof" : 1}'), parse_text_message('{"reset" : 1}')
+    (EofMessage(), ResetMessage())
     >>> parse_text_message('{ "config" : { "sample_rate" : 8000 } }').sample_rate
     8000.0
+    >>> parse_text_message('{"config": {"max_alternatives": 20, "sample_rate": "16000"}}').max_alternatives
+    20
     >>> parse_text_message('{"config": {"phrase_list": ["카드 분실", "환불"], "line": "L1"}}').extra
     {'line': 'L1'}
     >>> parse_text_message("hello")
@@ -109,21 +130,24 @@ def parse_text_message(text: str) -> ConfigMessage | EofMessage:
         ) from None
     if not isinstance(message, dict):
         raise ProtocolError(CLOSE_INVALID_PAYLOAD, "text frame must be a JSON object")
-    if "eof" in message:
-        if message["eof"] in (1, True):
-            return EofMessage()
-        raise ProtocolError(CLOSE_INVALID_PAYLOAD, 'eof must be {"eof": 1}')
+    for key, kind in (("eof", EofMessage), ("reset", ResetMessage)):
+        if key in message:
+            if message[key] in (1, True):
+                return kind()
+            raise ProtocolError(CLOSE_INVALID_PAYLOAD, f'{key} must be {{"{key}": 1}}')
     if "config" in message:
-        return _parse_config(message["config"])
+        return _parse_config(message["config"], max_alternatives)
     keys = ", ".join(sorted(message)) or "none"
-    raise ProtocolError(CLOSE_UNSUPPORTED_DATA, f"unknown message (keys: {keys}); expected config or eof")
+    raise ProtocolError(
+        CLOSE_UNSUPPORTED_DATA, f"unknown message (keys: {keys}); expected config, reset or eof"
+    )
 
 
-def parse_binary_control(frame: bytes) -> ConfigMessage | EofMessage | None:
-    """A config or eof message some clients send as a binary frame, else None (audio).
+def parse_binary_control(frame: bytes, *, max_alternatives: int = MAX_ALTERNATIVES) -> ControlMessage | None:
+    """A config, reset or eof message some clients send as a binary frame, else None (audio).
 
-    Only a frame that is a whole JSON object with a ``config`` or ``eof`` key counts, so PCM that
-    happens to start with ``{`` stays audio.
+    Only a frame that is a whole JSON object with a ``config``, ``reset`` or ``eof`` key counts, so
+    PCM that happens to start with ``{`` stays audio.
 
     >>> parse_binary_control(b'{"eof" : 1}')
     EofMessage()
@@ -136,29 +160,53 @@ def parse_binary_control(frame: bytes) -> ConfigMessage | EofMessage | None:
         message = json.loads(frame.decode("utf-8"))
     except ValueError:
         return None
-    if not isinstance(message, dict) or not ({"config", "eof"} & message.keys()):
+    if not isinstance(message, dict) or not ({"config", "eof", "reset"} & message.keys()):
         return None
-    return parse_text_message(frame.decode("utf-8"))
+    return parse_text_message(frame.decode("utf-8"), max_alternatives=max_alternatives)
 
 
-def _parse_config(config: object) -> ConfigMessage:
+def _number(value: object, name: str) -> float:
+    """``float(value)`` as vosk-server takes it (numbers and numeric strings), finite."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ProtocolError(CLOSE_INVALID_PAYLOAD, f"config.{name} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ProtocolError(CLOSE_INVALID_PAYLOAD, f"config.{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ProtocolError(CLOSE_INVALID_PAYLOAD, f"config.{name} must be a finite number")
+    return number
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool | int):
+        raise ProtocolError(CLOSE_INVALID_PAYLOAD, f"config.{name} must be true/false or 1/0")
+    return bool(value)
+
+
+def _parse_config(config: object, max_alternatives: int) -> ConfigMessage:
     if not isinstance(config, dict):
         raise ProtocolError(CLOSE_INVALID_PAYLOAD, "config must be a JSON object")
     rate = config.get("sample_rate")
-    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
-        raise ProtocolError(CLOSE_INVALID_PAYLOAD, f"config.sample_rate must be a number, got {rate!r}")
     words = config.get("words")
-    if words is not None and not isinstance(words, bool | int):
-        raise ProtocolError(CLOSE_INVALID_PAYLOAD, "config.words must be true/false or 1/0")
+    partial_words = config.get("partial_words")
     alternatives = config.get("max_alternatives")
-    if alternatives is not None and (
-        isinstance(alternatives, bool)
-        or not isinstance(alternatives, int)
-        or not 0 <= alternatives <= MAX_ALTERNATIVES
-    ):
-        raise ProtocolError(
-            CLOSE_INVALID_PAYLOAD, f"config.max_alternatives must be an integer from 0 to {MAX_ALTERNATIVES}"
-        )
+    if alternatives is not None:
+        number = _number(alternatives, "max_alternatives")
+        if number != int(number) or number < 0:
+            raise ProtocolError(
+                CLOSE_INVALID_PAYLOAD,
+                f"config.max_alternatives must be a whole number >= 0, not {alternatives!r}",
+            )
+        alternatives = int(number)
+        if alternatives > max_alternatives:
+            raise ProtocolError(
+                CLOSE_INVALID_PAYLOAD,
+                f"config.max_alternatives {alternatives} is above this server's cap of {max_alternatives}",
+            )
+    model = config.get("model")
+    if model is not None and (not isinstance(model, str) or not 0 < len(model) <= _MAX_PHRASE_CHARS):
+        raise ProtocolError(CLOSE_INVALID_PAYLOAD, "config.model must be a model name")
     phrases = config.get("phrase_list")
     if phrases is not None:
         if (
@@ -172,12 +220,14 @@ def _parse_config(config: object) -> ConfigMessage:
                 f"of at most {_MAX_PHRASE_CHARS} characters",
             )
         phrases = tuple(p.strip() for p in phrases)
-    known = {"sample_rate", "words", "max_alternatives", "phrase_list"}
+    known = {"sample_rate", "words", "max_alternatives", "phrase_list", "partial_words", "model"}
     return ConfigMessage(
-        sample_rate=float(rate) if rate is not None else None,
-        words=bool(words) if words is not None else None,
+        sample_rate=_number(rate, "sample_rate") if rate is not None else None,
+        words=_flag(words, "words") if words is not None else None,
         max_alternatives=alternatives,
         phrase_list=phrases,
+        partial_words=_flag(partial_words, "partial_words") if partial_words is not None else None,
+        model=model,
         extra={k: v for k, v in config.items() if k not in known},
     )
 

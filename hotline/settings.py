@@ -219,6 +219,12 @@ class Settings(BaseSettings):
     asr_max_frame_bytes: int = Field(
         65536, ge=320, description="Largest websocket audio frame accepted (close code 1008 above)."
     )
+    asr_max_alternatives: int = Field(
+        100,
+        ge=0,
+        le=1000,
+        description="Most N-best alternatives a call's config may ask for (close code 1007 above).",
+    )
     asr_default_sample_rate: Literal[8000, 16000] = Field(
         8000, description="Sample rate of a call whose connector sends no config message."
     )

@@ -14,7 +14,7 @@ space at both ends (``char_wb`` style) plus word uni/bi-grams. Before that, text
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,6 +36,9 @@ _CJK = (
     "\uac00-\ud7af"  # hangul syllables
 )
 _TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+# Texts of a batch are joined by NUL and folded as one string; NUL comes out as its own token.
+_SEPARATOR = "\x00"
+_TOKEN_OR_SEPARATOR_RE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+|\x00")
 _HAN_RUN_RE = re.compile(f"[{HAN_CHARS}]{{2,}}")
 # Apostrophes inside words are dropped ("can't" -> "cant") rather than splitting the word.
 _APOSTROPHE_RE = re.compile(r"(?<=\w)['\u2019\u02bc](?=\w)")
@@ -197,16 +200,51 @@ class HashedNgrams:
         (['我的信用卡被盗刷了', 'num5', '元', 'on', 'visa'], ['我', '的', '信用卡', '被盗', '刷', '了', \
 'num5', '元', 'on', 'visa'])
         """
+        return self.tokens_many([text])[0]
+
+    def tokens_many(self, texts: Sequence[str]) -> list[tuple[list[str], list[str]]]:
+        """``tokens`` of every text, folded and split as one string (a fifth of the per-text cost).
+
+        The texts are joined by NUL, which every folding step leaves alone and treats as a
+        boundary, so each text folds exactly as it would alone.
+
+        Examples
+        --------
+        >>> fz = HashedNgrams()
+        >>> fz.tokens_many(["Card 35,000", "", "取款机吞卡"]) == [fz.tokens(t) for t in \
+["Card 35,000", "", "取款机吞卡"]]
+        True
+        """
         if self.max_chars is not None:
-            text = text[: self.max_chars]
-        text = normalize_text(text)
-        if self.fold_variants:
-            text = fold_chinese_variants(text)
+            texts = [t[: self.max_chars] for t in texts]
+        # NUL inside a text would split it: a space instead (it separated tokens before as well).
+        joined = _SEPARATOR.join(t.replace(_SEPARATOR, " ") for t in texts)
+        if not joined.isascii():
+            joined = normalize_text(joined)
+            if self.fold_variants:
+                joined = fold_chinese_variants(joined)
+        else:
+            joined = joined.lower()
         if self.fold_numbers:
-            text = fold_numbers(text)
-        chars = _TOKEN_RE.findall(_APOSTROPHE_RE.sub("", text))
-        if not self.segment_words:
-            return chars, chars
+            joined = fold_numbers(joined)
+        found = _TOKEN_OR_SEPARATOR_RE.findall(_APOSTROPHE_RE.sub("", joined))
+        out: list[tuple[list[str], list[str]]] = []
+        chars: list[str] = []
+        for token in found:
+            if token == _SEPARATOR:
+                out.append((chars, chars))
+                chars = []
+            else:
+                chars.append(token)
+        out.append((chars, chars))
+        if self.segment_words and _HAN_RUN_RE.search(joined) is not None:
+            out = [(chars, self._words(chars)) for chars, _ in out]
+        return out
+
+    @staticmethod
+    def _words(chars: list[str]) -> list[str]:
+        """Runs of Chinese characters cut into words; the same list when there are none, so
+        callers hash the words once (``transform_many``)."""
         words: list[str] = []
         segmented = False
         for token in chars:
@@ -215,8 +253,7 @@ class HashedNgrams:
                 segmented = True
             else:
                 words.append(token)
-        # Nothing segmented: the same list, so callers hash the words once (``transform_many``).
-        return (chars, words) if segmented else (chars, chars)
+        return words if segmented else chars
 
     def transform_one(self, text: str) -> dict[int, float]:
         """Features of one text as ``{column: value}``."""
@@ -227,7 +264,7 @@ class HashedNgrams:
         """Features of a batch as a CSR matrix of shape ``(len(texts), 2**n_bits)``."""
         texts = list(texts)
         n_docs = len(texts)
-        tokens = [self.tokens(t) for t in texts]
+        tokens = self.tokens_many(texts)
         # Every document becomes " tok1 tok2 ... " and the batch is one concatenated string.
         char_docs = _Docs([chars for chars, _ in tokens])
         segmented = any(words is not chars for chars, words in tokens)
@@ -296,12 +333,26 @@ class HashedNgrams:
         return (np.concatenate(rows), np.concatenate(cols)) if rows else (empty, empty)
 
     def _block(self, rows: np.ndarray, cols: np.ndarray, n_docs: int, weight: float) -> sp.csr_matrix:
+        """Rows of ``1 + log(count)`` per (document, n-gram), L2-normalised to ``weight``.
+
+        Counting by one sort of ``document << n_bits | column`` keys builds the matrix with sorted,
+        summed indices directly: half the cost of scipy's ``sum_duplicates`` on a COO matrix.
+        """
+        keys = (rows << self.n_bits) | cols
+        keys.sort()
+        first = np.empty(len(keys), dtype=bool)
+        first[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        counts = np.diff(starts, append=len(keys))
+        distinct = keys[starts]
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(distinct >> self.n_bits, minlength=n_docs), out=indptr[1:])
+        data = np.log(counts)
+        data += 1.0
         block = sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n_docs, self.n_features)
+            (data, distinct & (self.n_features - 1), indptr), shape=(n_docs, self.n_features)
         )
-        block.sum_duplicates()
-        np.log(block.data, out=block.data)
-        block.data += 1.0
         _normalize_rows(block, scale=weight)
         return block
 

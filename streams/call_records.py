@@ -66,20 +66,22 @@ class RecognizerOptions(_CallEvent):
 
     sample_rate: int = Field(gt=0)
     words: bool = True
-    max_alternatives: int = Field(0, ge=0, le=10)
+    max_alternatives: int = Field(0, ge=0, le=1000)  # the API holds calls to its configured cap
     phrase_list: tuple[str, ...] | None = None
+    partial_words: bool = False
 
 
 class CallAudio(_CallEvent):
     """One step of a call, on ``calls.audio`` (live) or ``calls.recorded`` (upload), keyed by call id.
 
     ``start`` opens the call (with its options and metadata), ``audio`` carries PCM s16le mono,
-    ``eof`` ends it. ``connection`` and ``seq`` identify the websocket connection and its frame, so
-    each reply reaches the connection that sent the frame.
+    ``reset`` asks for the result so far (the call goes on), ``eof`` ends it. ``connection`` and
+    ``seq`` identify the websocket connection and its frame, so each reply reaches the connection
+    that sent the frame.
     """
 
     call_id: CallId
-    kind: Literal["start", "audio", "eof"]
+    kind: Literal["start", "audio", "reset", "eof"]
     connection: str = Field(min_length=1, max_length=64)
     seq: int = Field(ge=0)
     sample_rate: int = Field(gt=0)

@@ -20,6 +20,7 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import faust
@@ -30,11 +31,9 @@ from asr import (
     CLOSE_INTERNAL_ERROR,
     CLOSE_POLICY_VIOLATION,
     CLOSE_TRY_AGAIN_LATER,
-    CLOSE_UNSUPPORTED_DATA,
     CallLimitReached,
     CallSessions,
     EscalationRiskScorer,
-    GrammarError,
     ModelNotFoundError,
     RecognizerPool,
     RecognizerSession,
@@ -235,8 +234,9 @@ class CallTranscriber(Service):
         if record.kind == "start":
             return False
         loop = asyncio.get_running_loop()
-        if record.kind == "audio":
-            reply = await loop.run_in_executor(self.pool, call.session.accept, record.pcm)
+        if record.kind in ("audio", "reset"):
+            step = call.session.reset if record.kind == "reset" else partial(call.session.accept, record.pcm)
+            reply = await loop.run_in_executor(self.pool, step)
             await self._answer(call, record, reply)
             return False
         reply = await loop.run_in_executor(self.pool, call.session.finish)
@@ -275,12 +275,10 @@ class CallTranscriber(Service):
                     words=options.words,
                     max_alternatives=options.max_alternatives,
                     phrases=options.phrase_list,
+                    partial_words=options.partial_words,
                     pool=self.recognizers,
                 ),
             )
-        except GrammarError as exc:
-            await self._refuse(record, str(exc), code=CLOSE_UNSUPPORTED_DATA)
-            return False
         except (ModelNotFoundError, ImportError) as exc:
             await self._refuse(record, f"speech recognition is unavailable: {exc}", code=CLOSE_INTERNAL_ERROR)
             return False

@@ -39,7 +39,9 @@ from asr import (
     AudioError,
     ConfigMessage,
     EofMessage,
+    ModelNotFoundError,
     ProtocolError,
+    ResetMessage,
     audio_error,
     check_pcm_frame,
     check_sample_rate,
@@ -47,6 +49,7 @@ from asr import (
     error_message,
     parse_binary_control,
     parse_text_message,
+    resolve_model_path,
     strip_wav_header,
 )
 from hotline.settings import Settings
@@ -112,6 +115,23 @@ async def call_stream(
     )
     connection = _CallConnection(websocket, call_id, settings, store, producer, query, sample_rate)
     await connection.run()
+
+
+def _check_model(requested: str, settings: Settings) -> None:
+    """Accept ``config.model`` only when it names the model this server transcribes with: every call
+    of a worker shares its one loaded model, so a call cannot choose another."""
+    try:
+        path = resolve_model_path(settings.asr_model_path, setting="HOTLINE_ASR_MODEL_PATH")
+    except ModelNotFoundError:
+        path = None
+    own = path.name if path is not None else None
+    if path is not None and requested in {path.name, str(path)}:
+        return
+    raise ProtocolError(
+        CLOSE_POLICY_VIOLATION,
+        f"config.model {requested!r} is not available: this server transcribes every call with "
+        f"its own model {own!r} (HOTLINE_ASR_MODEL_PATH); leave model out of the config",
+    )
 
 
 class _CallConnection:
@@ -217,12 +237,13 @@ class _CallConnection:
             if message["type"] == "websocket.disconnect":
                 log.info("call %s: connector left%s", self.call_id, "" if self.eof else " before eof")
                 return None
+            cap = self.settings.asr_max_alternatives
             try:
                 if message.get("text") is not None:
-                    await self._on_control(parse_text_message(message["text"]))
+                    await self._on_control(parse_text_message(message["text"], max_alternatives=cap))
                 elif message.get("bytes") is not None:
                     frame = message["bytes"]
-                    control = parse_binary_control(frame)
+                    control = parse_binary_control(frame, max_alternatives=cap)
                     await (self._on_control(control) if control is not None else self._on_audio(frame))
             except ProtocolError as exc:
                 return exc
@@ -233,19 +254,22 @@ class _CallConnection:
                     CLOSE_TRY_AGAIN_LATER, "the message broker is unavailable; retry the call"
                 )
 
-    async def _on_control(self, message: ConfigMessage | EofMessage) -> None:
+    async def _on_control(self, message: ConfigMessage | EofMessage | ResetMessage) -> None:
         if self.eof:
             raise ProtocolError(CLOSE_POLICY_VIOLATION, "no messages are allowed after eof")
-        if isinstance(message, EofMessage):
+        if isinstance(message, EofMessage | ResetMessage):
             await self._start()
-            await self._send("eof")
-            self.eof = True
+            kind = "eof" if isinstance(message, EofMessage) else "reset"
+            await self._send(kind)
+            self.eof = kind == "eof"
             return
         if self.started:
             raise ProtocolError(CLOSE_POLICY_VIOLATION, "config must come before the audio")
+        if message.model is not None:
+            _check_model(message.model, self.settings)
         if message.sample_rate is not None:
             self.sample_rate = self.requested_rate = check_sample_rate(message.sample_rate)
-        for name in ("words", "max_alternatives", "phrase_list"):
+        for name in ("words", "max_alternatives", "phrase_list", "partial_words"):
             value = getattr(message, name)
             if value is not None:
                 self.options[name] = value
@@ -317,7 +341,7 @@ class _CallConnection:
         self.seq += 1
         await self.producer.send_live(record)
         if kind != "start":
-            self.frames_sent += 1  # each audio frame and the eof get one reply
+            self.frames_sent += 1  # each audio frame, reset and the eof get one reply
 
     async def _keep_attached(self) -> None:
         now = time.monotonic()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from asr import GrammarError, RecognizerPool, RecognizerSession, Reply, frame_bytes, split_frames
+from asr import RecognizerPool, RecognizerSession, Reply, frame_bytes, split_frames
 from hotline.bench.asr_speech import synthesize_speech
 
 FRAME = frame_bytes(8000, 0.2)  # what vosk-server clients send
@@ -86,8 +86,12 @@ def test_grammar_mode_finds_keywords_free_mode_misses(model: Any) -> None:
 def test_grammar_words_missing_from_the_vocabulary(model: Any) -> None:
     session = RecognizerSession(model, 8000, phrases=["환불 xyzzyq", "카드"])
     assert session.missing_words == ["xyzzyq"]
-    with pytest.raises(GrammarError):
-        RecognizerSession(model, 8000, phrases=["xyzzyq", "qqqzzz"])
+    # None known (an English client's digits on the Korean model): the call goes on, hearing nothing.
+    unknown = RecognizerSession(model, 8000, phrases=["zero one two", "three"])
+    assert unknown.missing_words == ["zero", "one", "two", "three"]
+    replies = [unknown.accept(frame) for frame in split_frames(synthesize_speech(["카드 환불"]), FRAME)]
+    replies.append(unknown.finish())
+    assert replies and all(not (r.utterance or r.partial) for r in replies)
 
 
 def test_words_false_and_alternatives_shape_the_messages(model: Any) -> None:
@@ -98,6 +102,28 @@ def test_words_false_and_alternatives_shape_the_messages(model: Any) -> None:
     nbest = [r for r in _run(model, pcm, max_alternatives=3) if r.kind == "result"]
     assert all("alternatives" in json.loads(r.message) for r in nbest)
     assert nbest[-1].utterance is not None and nbest[-1].utterance.words
+    # As vosk-server's test_alternatives.py asks (20), without word timings: no "result" lists.
+    bare = [json.loads(r.message) for r in _run(model, pcm, max_alternatives=20, words=False)]
+    alternatives = [a for m in bare if "alternatives" in m for a in m["alternatives"]]
+    assert alternatives and all("result" not in a and "text" in a for a in alternatives)
+    partials = [json.loads(r.message) for r in _run(model, pcm, partial_words=True) if r.kind == "partial"]
+    worded = [m for m in partials if m["partial"]]
+    assert worded and all(m["partial_result"] for m in worded)
+    assert all("partial_result" not in json.loads(r.message) for r in _run(model, pcm) if r.kind == "partial")
+
+
+def test_reset_answers_the_result_so_far_and_the_call_goes_on(model: Any) -> None:
+    first = synthesize_speech(["상담원 연결해 주세요"], pause_s=0.0)
+    second = synthesize_speech(["너무 화가 납니다"], pause_s=0.0)
+    session = RecognizerSession(model, 8000)
+    for frame in split_frames(first, FRAME):
+        session.accept(frame)
+    reset = session.reset()
+    assert reset.kind == "result" and reset.utterance is not None and "text" in json.loads(reset.message)
+    later = [session.accept(frame) for frame in split_frames(second, FRAME)] + [session.finish()]
+    heard = [r.utterance for r in later if r.utterance is not None]
+    assert heard, "nothing recognised after the reset"
+    assert heard[0].start >= reset.utterance.end  # times go on from the call's start
 
 
 def test_parallel_calls_in_threads_never_mix(model: Any, speech: bytes) -> None:

@@ -11,6 +11,7 @@ from asr import (
     ConfigMessage,
     EofMessage,
     ProtocolError,
+    ResetMessage,
     close_reason,
     error_message,
     parse_binary_control,
@@ -54,7 +55,13 @@ def test_config_as_clients_send_it() -> None:
         ('{"eof": 0}', 1007),
         ('{"config": 5}', 1007),
         ('{"config": {"sample_rate": "fast"}}', 1007),
-        ('{"config": {"max_alternatives": 99}}', 1007),
+        ('{"config": {"max_alternatives": 101}}', 1007),
+        ('{"config": {"max_alternatives": -1}}', 1007),
+        ('{"config": {"max_alternatives": 2.5}}', 1007),
+        ('{"config": {"max_alternatives": true}}', 1007),
+        ('{"config": {"sample_rate": "NaN"}}', 1007),
+        ('{"config": {"model": 5}}', 1007),
+        ('{"reset": 0}', 1007),
         ('{"config": {"phrase_list": "환불"}}', 1007),
         ('{"config": {"phrase_list": [""]}}', 1007),
         ('{"hello": 1}', 1003),
@@ -65,6 +72,26 @@ def test_bad_messages_get_a_close_code(text: str, code: int) -> None:
         parse_text_message(text)
     assert caught.value.code == code
     assert caught.value.reason
+
+
+def test_values_as_vosk_server_reads_them() -> None:
+    # vosk-server takes float(sample_rate) and int(max_alternatives): its clients may send either.
+    message = parse_text_message('{"config": {"sample_rate": "16000", "max_alternatives": 20.0}}')
+    assert isinstance(message, ConfigMessage)
+    assert (message.sample_rate, message.max_alternatives) == (16000.0, 20)
+    assert parse_text_message('{"reset" : 1}') == ResetMessage()
+    assert parse_binary_control(b'{"reset" : 1}') == ResetMessage()
+    with_model = parse_text_message('{"config": {"model": "vosk-model-cn", "partial_words": 1}}')
+    assert isinstance(with_model, ConfigMessage)
+    assert (with_model.model, with_model.partial_words, with_model.extra) == ("vosk-model-cn", True, {})
+
+
+def test_the_alternatives_cap_is_the_servers() -> None:
+    text = '{"config": {"max_alternatives": 20}}'
+    assert isinstance(parse_text_message(text, max_alternatives=20), ConfigMessage)
+    with pytest.raises(ProtocolError) as caught:
+        parse_text_message(text, max_alternatives=10)
+    assert caught.value.code == 1007 and "cap of 10" in caught.value.reason
 
 
 def test_too_many_phrases() -> None:

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -23,6 +21,14 @@ from hotline.bench.asr_speech import KOREAN_SENTENCES, speech_tools_missing, syn
 from storage.clickhouse import DriverExecutor
 from storage.clickhouse.call_queries import stored_call, stored_utterances
 from tests.conftest import ASR_IDLE_TIMEOUT_S, ASR_MAX_CALLS, Pipeline
+from tests.e2e.vosk_clients import (
+    EOF_TEXT,
+    REPLY_TIMEOUT_S,
+    lockstep,
+    new_call_id,
+    read_until_closed,
+    ws_url,
+)
 
 pytestmark = [
     pytest.mark.services,
@@ -31,43 +37,12 @@ pytestmark = [
 pytest.importorskip("vosk", reason="Vosk is not installed (pip install '.[asr]')")
 
 FRAME = frame_bytes(8000, 0.2)
-#: The first call of the run also waits for the worker to load the model.
-REPLY_TIMEOUT_S = 60.0
 CONFIG = '{ "config" : { "sample_rate" : 8000 } }'  # exactly as vosk-server's test.py writes it
-EOF_TEXT = '{"eof" : 1}'
 
 
 @pytest.fixture(scope="module")
 def speech() -> bytes:
     return synthesize_speech(KOREAN_SENTENCES[:2], sample_rate=8000)
-
-
-def _ws_url(pipeline: Pipeline, call_id: str, **query: Any) -> str:
-    params = {"token": pipeline.stack.token, **query}
-    return f"ws://127.0.0.1:{pipeline.stack.settings.api_port}/ws/calls/{call_id}?{urlencode(params)}"
-
-
-def _call_id(label: str) -> str:
-    return f"{label}-{secrets.token_hex(4)}"
-
-
-async def _lockstep(ws: Any, pcm: bytes) -> list[dict[str, Any]]:
-    """Send each 0.2 s frame and read its reply before the next, like vosk-server's test.py."""
-    replies = []
-    for frame in split_frames(pcm, FRAME):
-        await ws.send(frame)
-        replies.append(json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S)))
-    return replies
-
-
-async def _closed(ws: Any) -> tuple[int | None, list[str]]:
-    """Read until the server closes; the close code and any text frames before it."""
-    texts = []
-    try:
-        while True:
-            texts.append(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
-    except ConnectionClosed as closed:
-        return (closed.rcvd.code if closed.rcvd else None), texts
 
 
 async def _poll(check: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -99,18 +74,18 @@ async def _detail(pipeline: Pipeline, call_id: str) -> httpx.Response:
 async def test_vosk_client_gets_partials_finals_and_the_call_becomes_a_voice_complaint(
     pipeline: Pipeline, speech: bytes
 ) -> None:
-    call_id = _call_id("live")
-    url = _ws_url(pipeline, call_id, branch="sh-01", line="cards", caller_ref="138 0013 8000")
+    call_id = new_call_id("live")
+    url = ws_url(pipeline, call_id, branch="sh-01", line="cards", caller_ref="138 0013 8000")
     async with websockets.connect(url) as ws:
         await ws.send(CONFIG)
         frames = list(split_frames(speech, FRAME))
-        replies = await _lockstep(ws, b"".join(frames[: len(frames) // 2]))
+        replies = await lockstep(ws, b"".join(frames[: len(frames) // 2]), FRAME)
         async with httpx.AsyncClient(base_url=pipeline.url, headers=pipeline.stack.auth()) as http:
             live = (await http.get("/api/v1/calls/live")).json()["calls"]
-        replies += await _lockstep(ws, b"".join(frames[len(frames) // 2 :]))
+        replies += await lockstep(ws, b"".join(frames[len(frames) // 2 :]), FRAME)
         await ws.send(EOF_TEXT)
         final = json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
-        code, extra = await _closed(ws)
+        code, extra = await read_until_closed(ws)
 
     assert len(replies) == len(frames), "one reply per frame"
     assert all(("partial" in r) != ("text" in r) for r in replies)
@@ -147,8 +122,8 @@ async def test_vosk_client_gets_partials_finals_and_the_call_becomes_a_voice_com
     assert [u["text"] for u in stored_utterances(_executor(pipeline), call_id)] == texts
 
     # The call has ended: connecting to it again is refused.
-    async with websockets.connect(_ws_url(pipeline, call_id)) as ws:
-        code, texts_after = await _closed(ws)
+    async with websockets.connect(ws_url(pipeline, call_id)) as ws:
+        code, texts_after = await read_until_closed(ws)
     assert code == 1008 and "has ended" in json.loads(texts_after[0])["error"]
 
 
@@ -160,17 +135,17 @@ async def test_grammar_keywords_and_concurrent_calls_never_mix(pipeline: Pipelin
     async def call(
         call_id: str, pcm: bytes, config: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], int | None]:
-        async with websockets.connect(_ws_url(pipeline, call_id)) as ws:
+        async with websockets.connect(ws_url(pipeline, call_id)) as ws:
             await ws.send(json.dumps({"config": config}, ensure_ascii=False))
-            replies = await _lockstep(ws, pcm)
+            replies = await lockstep(ws, pcm, FRAME)
             await ws.send(EOF_TEXT)
             replies.append(json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S)))
-            code, _ = await _closed(ws)
+            code, _ = await read_until_closed(ws)
             return replies, code
 
     (keyword_replies, code_a), (silent_replies, code_b) = await asyncio.gather(
-        call(_call_id("grammar"), spoken, {"sample_rate": 8000, "phrase_list": keywords}),
-        call(_call_id("silent"), silence, {"sample_rate": 8000, "words": 0}),
+        call(new_call_id("grammar"), spoken, {"sample_rate": 8000, "phrase_list": keywords}),
+        call(new_call_id("silent"), silence, {"sample_rate": 8000, "words": 0}),
     )
     assert code_a == code_b == 1000
     spotted = {w for r in keyword_replies for w in (r.get("text") or r.get("partial") or "").split()}
@@ -184,36 +159,36 @@ async def test_bad_input_gets_an_error_and_a_close_code_and_disturbs_nothing(
     pipeline: Pipeline, speech: bytes
 ) -> None:
     async def expect(call_id: str, *messages: str | bytes) -> tuple[int | None, str]:
-        async with websockets.connect(_ws_url(pipeline, call_id), max_size=None) as ws:
+        async with websockets.connect(ws_url(pipeline, call_id), max_size=None) as ws:
             for message in messages:
                 try:
                     await ws.send(message)
                 except ConnectionClosed:
                     break
-            code, texts = await _closed(ws)
+            code, texts = await read_until_closed(ws)
         errors = [json.loads(t) for t in texts if "error" in json.loads(t)]
         assert errors and errors[-1]["code"] == code, texts
         return code, errors[-1]["error"]
 
-    good_id = _call_id("good")
+    good_id = new_call_id("good")
     good = asyncio.ensure_future(_good_call(pipeline, good_id, speech))
     max_frame = pipeline.stack.settings.asr_max_frame_bytes
-    ended_id = _call_id("short")
-    async with websockets.connect(_ws_url(pipeline, ended_id)) as ws:
+    ended_id = new_call_id("short")
+    async with websockets.connect(ws_url(pipeline, ended_id)) as ws:
         await ws.send(EOF_TEXT)
         await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S)
 
     cases = {
-        "rate": ((_call_id("rate"), '{"config": {"sample_rate": 44100}}'), 1003, "44100"),
-        "ogg": ((_call_id("ogg"), CONFIG, b"OggS" + bytes(3196)), 1003, "Ogg"),
-        "odd": ((_call_id("odd"), CONFIG, bytes(3201)), 1003, "16-bit"),
-        "text": ((_call_id("text"), "hello"), 1007, "not JSON"),
-        "unknown": ((_call_id("unknown"), '{"start": 1}'), 1003, "unknown message"),
-        "big": ((_call_id("big"), CONFIG, bytes(max_frame + 2)), 1008, "over the limit"),
-        "after-eof": ((_call_id("eof"), CONFIG, bytes(3200), EOF_TEXT, bytes(3200)), 1008, "after eof"),
+        "rate": ((new_call_id("rate"), '{"config": {"sample_rate": 44100}}'), 1003, "44100"),
+        "ogg": ((new_call_id("ogg"), CONFIG, b"OggS" + bytes(3196)), 1003, "Ogg"),
+        "odd": ((new_call_id("odd"), CONFIG, bytes(3201)), 1003, "16-bit"),
+        "text": ((new_call_id("text"), "hello"), 1007, "not JSON"),
+        "unknown": ((new_call_id("unknown"), '{"start": 1}'), 1003, "unknown message"),
+        "big": ((new_call_id("big"), CONFIG, bytes(max_frame + 2)), 1008, "over the limit"),
+        "after-eof": ((new_call_id("eof"), CONFIG, bytes(3200), EOF_TEXT, bytes(3200)), 1008, "after eof"),
         "ended": ((ended_id, CONFIG, bytes(3200)), 1008, "has ended"),
         "metadata": (
-            (_call_id("meta"), '{"config": {"branch": "' + "x" * 100 + '"}}', bytes(3200)),
+            (new_call_id("meta"), '{"config": {"branch": "' + "x" * 100 + '"}}', bytes(3200)),
             1007,
             "branch",
         ),
@@ -224,8 +199,8 @@ async def test_bad_input_gets_an_error_and_a_close_code_and_disturbs_nothing(
         assert words in reason, f"{name}: {reason}"
 
     # Two connections on one live call: the second is refused, the first goes on.
-    busy = _call_id("busy")
-    async with websockets.connect(_ws_url(pipeline, busy)) as first:
+    busy = new_call_id("busy")
+    async with websockets.connect(ws_url(pipeline, busy)) as first:
         await first.send(bytes(3200))
         await asyncio.wait_for(first.recv(), REPLY_TIMEOUT_S)
         code, reason = await expect(busy, bytes(3200))
@@ -240,12 +215,12 @@ async def test_bad_input_gets_an_error_and_a_close_code_and_disturbs_nothing(
 
 
 async def _good_call(pipeline: Pipeline, call_id: str, pcm: bytes) -> tuple[list[dict[str, Any]], int | None]:
-    async with websockets.connect(_ws_url(pipeline, call_id)) as ws:
+    async with websockets.connect(ws_url(pipeline, call_id)) as ws:
         await ws.send(CONFIG)
-        replies = await _lockstep(ws, pcm)
+        replies = await lockstep(ws, pcm, FRAME)
         await ws.send(EOF_TEXT)
         replies.append(json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S)))
-        code, _ = await _closed(ws)
+        code, _ = await read_until_closed(ws)
     return replies, code
 
 
@@ -254,20 +229,20 @@ async def test_a_silent_or_vanished_connector_is_closed_and_flushed_after_the_id
 ) -> None:
     # No pause at the end: the last words wait in the recognizer until the flush.
     pcm = synthesize_speech(["상담원 연결해 주세요 너무 화가 납니다"], pause_s=0.0)
-    silent_id, vanished_id = _call_id("silent"), _call_id("vanished")
+    silent_id, vanished_id = new_call_id("silent"), new_call_id("vanished")
 
     async def vanish() -> None:
-        async with websockets.connect(_ws_url(pipeline, vanished_id)) as ws:
+        async with websockets.connect(ws_url(pipeline, vanished_id)) as ws:
             await ws.send(CONFIG)
-            await _lockstep(ws, pcm)
+            await lockstep(ws, pcm, FRAME)
         # gone without eof
 
     async def stay_silent() -> tuple[int | None, list[str], float]:
-        async with websockets.connect(_ws_url(pipeline, silent_id, branch="idle-test")) as ws:
+        async with websockets.connect(ws_url(pipeline, silent_id, branch="idle-test")) as ws:
             await ws.send(CONFIG)
-            await _lockstep(ws, pcm)
+            await lockstep(ws, pcm, FRAME)
             started = time.monotonic()
-            code, texts = await _closed(ws)  # connected, but sending nothing
+            code, texts = await read_until_closed(ws)  # connected, but sending nothing
             return code, texts, time.monotonic() - started
 
     _, (code, texts, waited) = await asyncio.gather(vanish(), stay_silent())
@@ -350,19 +325,19 @@ async def test_wav_upload_is_transcribed_and_bad_files_are_refused(pipeline: Pip
 
 
 async def test_a_connector_may_reconnect_and_go_on_with_its_call(pipeline: Pipeline, speech: bytes) -> None:
-    call_id = _call_id("resume")
+    call_id = new_call_id("resume")
     frames = list(split_frames(speech, FRAME))
     half = len(frames) // 2
-    async with websockets.connect(_ws_url(pipeline, call_id, branch="resume-test")) as ws:
+    async with websockets.connect(ws_url(pipeline, call_id, branch="resume-test")) as ws:
         await ws.send(CONFIG)
-        first = await _lockstep(ws, b"".join(frames[:half]))
+        first = await lockstep(ws, b"".join(frames[:half]), FRAME)
     # The connection dropped without eof; well within the idle timeout the connector is back.
-    async with websockets.connect(_ws_url(pipeline, call_id)) as ws:
+    async with websockets.connect(ws_url(pipeline, call_id)) as ws:
         await ws.send(CONFIG)
-        second = await _lockstep(ws, b"".join(frames[half:]))
+        second = await lockstep(ws, b"".join(frames[half:]), FRAME)
         await ws.send(EOF_TEXT)
         final = json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
-        code, _ = await _closed(ws)
+        code, _ = await read_until_closed(ws)
     assert code == 1000 and len(first) + len(second) == len(frames)
     texts = [r["text"] for r in first + second + [final] if r.get("text")]
     body = (await _detail(pipeline, call_id)).json()
@@ -376,21 +351,21 @@ async def test_a_full_worker_turns_new_calls_away_until_one_ends(pipeline: Pipel
         deadline = time.monotonic() + 3 * ASR_IDLE_TIMEOUT_S  # calls of earlier tests may still idle
         while (await http.get("/api/v1/calls/live")).json()["calls"] and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
-    ids = [_call_id("cap") for _ in range(ASR_MAX_CALLS + 1)]
-    connections = [await websockets.connect(_ws_url(pipeline, call_id)).__aenter__() for call_id in ids]
+    ids = [new_call_id("cap") for _ in range(ASR_MAX_CALLS + 1)]
+    connections = [await websockets.connect(ws_url(pipeline, call_id)).__aenter__() for call_id in ids]
     try:
         for ws in connections[:-1]:
             await ws.send(bytes(3200))
             assert "partial" in json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
         extra = connections[-1]
         await extra.send(bytes(3200))
-        code, texts = await _closed(extra)
+        code, texts = await read_until_closed(extra)
         assert code == 1013 and "try again later" in json.loads(texts[-1])["error"]
         # The calls in progress were not disturbed.
         await connections[0].send(EOF_TEXT)
         assert "text" in json.loads(await asyncio.wait_for(connections[0].recv(), REPLY_TIMEOUT_S))
         # A slot is free again: the refused call (its id was not used up) now goes through.
-        async with websockets.connect(_ws_url(pipeline, ids[-1])) as retry:
+        async with websockets.connect(ws_url(pipeline, ids[-1])) as retry:
             await retry.send(bytes(3200))
             assert "partial" in json.loads(await asyncio.wait_for(retry.recv(), REPLY_TIMEOUT_S))
             await retry.send(EOF_TEXT)
