@@ -107,7 +107,7 @@ class Settings(BaseSettings):
         None, description="HMAC key that signs model snapshots (required to load one)."
     )
     bootstrap_data: Path = Field(
-        PROJECT_ROOT.parent / "shared" / "datasets" / "banking77" / "train.csv",
+        PROJECT_ROOT / "data" / "banking77" / "train.csv",
         description="CSV (text,category) the demo model is bootstrapped from.",
     )
     model_dimension: str = Field("banking77", description="Taxonomy dimension the bootstrap data labels.")

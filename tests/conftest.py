@@ -25,9 +25,9 @@ import redis
 from aiokafka import AIOKafkaConsumer
 
 from hotline.settings import Settings
+from tests.datasets import BANKING77
 
 ROOT = Path(__file__).resolve().parent.parent
-BANKING77 = ROOT.parent / "shared" / "datasets" / "banking77" / "train.csv"
 
 #: Rules the end-to-end tests rely on: one day windows, so a test's burst never straddles two.
 E2E_RULES = """

@@ -11,8 +11,8 @@ import pytest
 
 from hotline.surge_eval import load_series, load_windows, run_surge_eval
 from tests.conftest import ROOT
+from tests.datasets import NAB
 
-NAB = ROOT.parent / "shared" / "datasets" / "nab_tweets"
 SERIES = sorted(NAB.glob("*.csv"))
 
 pytestmark = pytest.mark.skipif(not SERIES, reason="NAB tweet series not available")

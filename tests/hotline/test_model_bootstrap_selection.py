@@ -101,3 +101,50 @@ def test_demo_bootstraps_the_chinese_dimensions_from_the_shipped_set(stack: Stac
     tags = {r.dimension: r for r in tagger.predict_one("信用卡被盗刷了两万块，银行一直不处理")}  # type: ignore[attr-defined]
     assert tags["business_line"].tag == "credit_card" and tags["business_line"].source == "model"
     assert tags["cause"].tag == "funds_security" and tags["cause"].source == "model"
+
+
+_DEMO_BOOTSTRAP = """
+import asyncio, json
+import hotline
+from hotline.launcher import demo_bootstrap_sources
+from hotline.model_bootstrap import bootstrap_model
+from hotline.settings import get_settings
+settings = get_settings()
+sources = demo_bootstrap_sources(settings, None)
+version, reports = asyncio.run(bootstrap_model(settings, sources))
+print(json.dumps({"package": hotline.__file__, "sources": [str(s.path) for s in sources],
+                  "dimensions": [r["dimension"] for r in reports]}))
+"""
+
+
+def test_a_clone_with_nothing_beside_it_bootstraps_the_demo_model(stack: Stack, tmp_path: Path) -> None:
+    """The demo's bootstrap step, run in a fresh clone that has no ../shared beside it, with the
+    default settings (only the local stack's addresses and secrets set)."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    clone = alone / "hotline"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, timeout=120)
+    assert [p.name for p in alone.iterdir()] == ["hotline"]
+    prefix = "test-boot-clone"
+    # Every setting that names a file of the main checkout is dropped: the clone's defaults decide.
+    env = {k: v for k, v in stack.env.items() if not (k.startswith("HOTLINE_") and str(ROOT) in v)}
+    env.update(HOTLINE_REDIS_KEY_PREFIX=prefix, PYTHONPATH=str(clone))
+    result = subprocess.run(
+        [sys.executable, "-c", _DEMO_BOOTSTRAP],
+        env=env,
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["package"].startswith(str(clone)), report  # the clone's code, not this checkout's
+    assert report["sources"] and all(s.startswith(str(clone / "data")) for s in report["sources"]), report
+    assert set(report["dimensions"]) == {"banking77", "business_line", "cause"}
+    _, tagger = asyncio.run(_published(stack, prefix))
+    assert {r.dimension: r.source for r in tagger.predict_one("my card has not arrived yet")}[
+        "banking77"
+    ] == "model"  # type: ignore[attr-defined]

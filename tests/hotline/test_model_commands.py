@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BANKING77, ROOT
+from tests.datasets import dataset_csv
 
 EVAL_KEYS = {"accuracy", "macro_f1", "learn_per_s", "predict_per_s", "n_train", "n_test", "n_labels"}
 
@@ -129,20 +130,13 @@ def test_eval_lists_the_model_configurations_and_refuses_others(split: tuple[Pat
     assert "<default|short|broad|light>" in shown, shown
 
 
-def _shared(name: str) -> Path:
-    path = BANKING77.parents[1] / name / "train.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not available")
-    return path
-
-
 def test_eval_grouped_with_the_river_baseline_on_the_same_split() -> None:
     report = _last_json(
         _hotline(
             "models",
             "eval",
             "--train",
-            str(_shared("unionpay95516")),
+            str(dataset_csv("unionpay95516")),
             "--label-col",
             "subject",
             "--group-col",
@@ -168,7 +162,7 @@ def test_eval_time_ordered_holds_out_the_latest_fifth() -> None:
             "models",
             "eval",
             "--train",
-            str(_shared("cfpb_narratives")),
+            str(dataset_csv("cfpb_narratives")),
             "--label-col",
             "label",
             "--time-ordered",

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from online_models import bootstrap_tagger, evaluate, read_labelled_csv
+from tests.datasets import BANKING77
 
 DATA = Path(
     os.environ.get(
         "HOTLINE_BOOTSTRAP_DATA",
-        Path(__file__).resolve().parents[3] / "shared" / "datasets" / "banking77" / "train.csv",
+        BANKING77,
     )
 )
 Rows = list[tuple[str, str]]

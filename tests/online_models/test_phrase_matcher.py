@@ -21,9 +21,9 @@ import pytest
 
 from online_models import DEFAULT_RISK_PATTERNS, PhraseMatcher, load_taxonomy
 from online_models.featurizers import normalize_text
+from tests.datasets import dataset_csv
 
 ROOT = Path(__file__).resolve().parents[2]
-DATASETS = ROOT.parent / "shared" / "datasets"
 
 
 def _bounded_start(phrase: str) -> bool:
@@ -106,9 +106,7 @@ PROJECT_LISTS = _project_phrase_lists()
 
 
 def _dataset_texts(name: str, limit: int) -> list[str]:
-    path = DATASETS / name / "train.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found (data sets live beside the checkout, in ../shared/datasets)")
+    path = dataset_csv(name)
     with path.open(newline="", encoding="utf-8") as f:
         return [normalize_text(row["text"]) for row in itertools.islice(csv.DictReader(f), limit)]
 

@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import csv
 import random
-from pathlib import Path
 
 import pytest
 
 from online_models import Tagger, default_text_classifier
 from online_models.validation_splits import grouped_folds, time_ordered_split
+from tests.datasets import dataset_csv
 
-DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 ROUNDS, PER_ROUND, SEED_SIZE = 6, 40, 150
 #: Seeds, pools and random picks drawn this many times: one draw of random labels varies a lot.
 DRAWS = 3
 
 
 def _rows(name: str, label_col: str, group_col: str | None) -> list[tuple[str, str, str]]:
-    path = DATASETS / name / "train.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found (training data sets live beside the checkout, in ../shared/datasets)")
+    path = dataset_csv(name)
     with path.open(encoding="utf-8") as handle:
         return [
             (r["text"], r[label_col], r[group_col] if group_col else str(i))

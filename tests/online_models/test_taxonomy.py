@@ -17,10 +17,11 @@ from online_models import (
     load_taxonomy,
     parse_taxonomy,
 )
+from tests.datasets import BANKING77_CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config" / "taxonomy.yaml"
-CATEGORIES = ROOT.parent / "shared" / "datasets" / "banking77" / "categories.json"
+CATEGORIES = BANKING77_CATEGORIES
 
 VALID = """
 dimensions:
