@@ -24,7 +24,14 @@ from asr.audio_format import (
     strip_wav_header,
 )
 from asr.call_sessions import CallLimitReached, CallSessions
-from asr.escalation_risk import DEFAULT_RISK_PHRASES, EscalationRiskScorer, RiskLevel, RiskScore
+from asr.escalation_risk import (
+    DEFAULT_RISK_PHRASES,
+    RISK_PHRASES_BY_LANGUAGE,
+    EscalationRiskScorer,
+    RiskLevel,
+    RiskScore,
+    risk_phrases,
+)
 from asr.model_cache import (
     ModelNotFoundError,
     default_model_path,
@@ -33,6 +40,7 @@ from asr.model_cache import (
     missing_words,
     resolve_model_path,
 )
+from asr.model_language import model_language
 from asr.model_view import NO_DITHER, make_model_view
 from asr.recognizer_pool import PooledRecognizer, RecognizerPool
 from asr.recognizer_session import RecognizerSession, Reply, Utterance, Word, parse_result
@@ -67,6 +75,7 @@ __all__ = [
     "MAX_ALTERNATIVES",
     "MAX_PHRASES",
     "NO_DITHER",
+    "RISK_PHRASES_BY_LANGUAGE",
     "SAMPLE_WIDTH",
     "SUPPORTED_SAMPLE_RATES",
     "AudioError",
@@ -102,11 +111,13 @@ __all__ = [
     "load_model",
     "make_model_view",
     "missing_words",
+    "model_language",
     "parse_binary_control",
     "parse_result",
     "parse_text_message",
     "read_wav",
     "resolve_model_path",
+    "risk_phrases",
     "sniff_container",
     "split_frames",
     "strip_wav_header",

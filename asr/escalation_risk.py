@@ -16,78 +16,104 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["DEFAULT_RISK_PHRASES", "EscalationRiskScorer", "RiskLevel", "RiskScore"]
+__all__ = [
+    "DEFAULT_RISK_PHRASES",
+    "RISK_PHRASES_BY_LANGUAGE",
+    "EscalationRiskScorer",
+    "RiskLevel",
+    "RiskScore",
+    "risk_phrases",
+]
 
 RiskLevel = Literal["none", "low", "medium", "high"]
 
-#: Phrase -> weight in (0, 1]. Regulators, courts and the press weigh most; a plain complaint or
-#: refund request least.
-DEFAULT_RISK_PHRASES: Mapping[str, float] = {
-    # Korean
-    "금융감독원": 0.7,
-    "금감원": 0.7,
-    "금융위원회": 0.6,
-    "소송": 0.6,
-    "고소": 0.5,
-    "변호사": 0.5,
-    "법원": 0.5,
-    "언론": 0.5,
-    "기자": 0.4,
-    "방송": 0.3,
-    "경찰": 0.4,
-    "신고": 0.3,
-    "민원": 0.3,
-    "사기": 0.4,
-    "보이스피싱": 0.5,
-    "피싱": 0.4,
-    "도용": 0.4,
-    "환불": 0.25,
-    "보상": 0.25,
-    "해지": 0.25,
-    "책임자": 0.3,
-    "화가": 0.2,
-    # Chinese
-    "投诉": 0.3,
-    "银保监": 0.7,
-    "金融监管": 0.6,
-    "12378": 0.7,
-    "监管": 0.4,
-    "律师": 0.5,
-    "起诉": 0.6,
-    "法院": 0.5,
-    "媒体": 0.5,
-    "曝光": 0.5,
-    "记者": 0.4,
-    "报警": 0.5,
-    "欺诈": 0.4,
-    "诈骗": 0.4,
-    "盗刷": 0.4,
-    "退款": 0.25,
-    "赔偿": 0.3,
-    "销户": 0.25,
-    # English
-    "regulator": 0.6,
-    "ombudsman": 0.6,
-    "financial conduct authority": 0.7,
-    "lawyer": 0.5,
-    "attorney": 0.5,
-    "sue": 0.6,
-    "lawsuit": 0.6,
-    "court": 0.4,
-    "media": 0.4,
-    "journalist": 0.4,
-    "police": 0.4,
-    "fraud": 0.4,
-    "scam": 0.4,
-    "complaint": 0.3,
-    "refund": 0.25,
-    "compensation": 0.3,
-    "close my account": 0.25,
-    "supervisor": 0.2,
-    "manager": 0.2,
-    "unacceptable": 0.3,
-    "escalate": 0.3,
+#: Language (ISO 639-1) -> phrase -> weight in (0, 1]. Regulators, courts and the press weigh
+#: most; a plain complaint or refund request least.
+RISK_PHRASES_BY_LANGUAGE: Mapping[str, Mapping[str, float]] = {
+    "ko": {
+        "금융감독원": 0.7,
+        "금감원": 0.7,
+        "금융위원회": 0.6,
+        "소송": 0.6,
+        "고소": 0.5,
+        "변호사": 0.5,
+        "법원": 0.5,
+        "언론": 0.5,
+        "기자": 0.4,
+        "방송": 0.3,
+        "경찰": 0.4,
+        "신고": 0.3,
+        "민원": 0.3,
+        "사기": 0.4,
+        "보이스피싱": 0.5,
+        "피싱": 0.4,
+        "도용": 0.4,
+        "환불": 0.25,
+        "보상": 0.25,
+        "해지": 0.25,
+        "책임자": 0.3,
+        "화가": 0.2,
+    },
+    "zh": {
+        "投诉": 0.3,
+        "银保监": 0.7,
+        "金融监管": 0.6,
+        "12378": 0.7,
+        "监管": 0.4,
+        "律师": 0.5,
+        "起诉": 0.6,
+        "法院": 0.5,
+        "媒体": 0.5,
+        "曝光": 0.5,
+        "记者": 0.4,
+        "报警": 0.5,
+        "欺诈": 0.4,
+        "诈骗": 0.4,
+        "盗刷": 0.4,
+        "退款": 0.25,
+        "赔偿": 0.3,
+        "销户": 0.25,
+    },
+    "en": {
+        "regulator": 0.6,
+        "ombudsman": 0.6,
+        "financial conduct authority": 0.7,
+        "lawyer": 0.5,
+        "attorney": 0.5,
+        "sue": 0.6,
+        "lawsuit": 0.6,
+        "court": 0.4,
+        "media": 0.4,
+        "journalist": 0.4,
+        "police": 0.4,
+        "fraud": 0.4,
+        "scam": 0.4,
+        "complaint": 0.3,
+        "refund": 0.25,
+        "compensation": 0.3,
+        "close my account": 0.25,
+        "supervisor": 0.2,
+        "manager": 0.2,
+        "unacceptable": 0.3,
+        "escalate": 0.3,
+    },
 }
+#: Every language's phrases: what a call is scored by when its model's language is unknown.
+DEFAULT_RISK_PHRASES: Mapping[str, float] = {
+    phrase: weight for phrases in RISK_PHRASES_BY_LANGUAGE.values() for phrase, weight in phrases.items()
+}
+
+
+def risk_phrases(language: str | None) -> Mapping[str, float]:
+    """The key phrases for transcripts in ``language`` (a Vosk model's, see ``model_language``);
+    every language's when it is unknown or has no list of its own.
+
+    Examples
+    --------
+    >>> "银保监" in risk_phrases("zh"), "금감원" in risk_phrases("zh"), "금감원" in risk_phrases(None)
+    (True, False, True)
+    """
+    return RISK_PHRASES_BY_LANGUAGE.get(language or "", DEFAULT_RISK_PHRASES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,9 @@ from asr import (
     RecognizerSession,
     Reply,
     load_model,
+    model_language,
     resolve_model_path,
+    risk_phrases,
 )
 from hotline.settings import Settings, get_settings
 from storage.call_live_state import LiveCallStore
@@ -342,6 +344,10 @@ class CallTranscriber(Service):
 
     async def _load_model(self) -> Any:
         path = resolve_model_path(self.settings.asr_model_path, setting="HOTLINE_ASR_MODEL_PATH")
+        language = model_language(path)
+        # Key phrases in the language the model writes (every language's when the model's is unknown).
+        self.scorer = EscalationRiskScorer(risk_phrases(language))
+        log.info("speech model %s: language %s", path, language or "unknown (risk phrases of every language)")
         model = await asyncio.to_thread(load_model, path)
         # As many warm recognizers as calls at once: each ~100 MB, each halving a new call's CPU.
         self.recognizers = RecognizerPool(model, max_idle=self.settings.asr_max_calls_per_worker)
