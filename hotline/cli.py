@@ -478,6 +478,9 @@ def bench_asr(
     step: Annotated[int, typer.Option(min=1, help="Calls fewer per level.")] = 1,
     stagger: Annotated[float, typer.Option(min=0.0, help="Seconds between the starts of two calls.")] = 1.0,
     warmup: Annotated[bool, typer.Option(help="Warm the worker up with unmeasured calls first.")] = True,
+    quality: Annotated[
+        bool, typer.Option(help="Also measure WER/CER on utterances with known text (about 30 s).")
+    ] = True,
     worker_pid: Annotated[int | None, typer.Option(help="Worker to measure (default: found).")] = None,
     api_pid: Annotated[int | None, typer.Option(help="API process to measure (default: found).")] = None,
 ) -> None:
@@ -499,6 +502,7 @@ def bench_asr(
             step=step,
             stagger_s=stagger,
             warm=warmup,
+            quality=quality,
             worker_pid=worker_pid,
             api_pid=api_pid,
         )

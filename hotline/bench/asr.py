@@ -15,6 +15,8 @@ A worker keeps finished calls' recognizers warm for the next calls (see ``asr.re
 a fresh recognizer costs about twice the CPU in its first seconds. So that every level measures
 the steady state of a worker that has taken calls before, the sweep starts with an unmeasured
 warm-up of ``--streams`` calls; its numbers are reported apart, as ``warmup`` (the cold start).
+Then ``transcript_quality``: word and character error rates on utterances with known text
+(``asr_quality``), free and with a phrase list.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 import websockets
 
 from asr import frame_bytes, split_frames
+from hotline.bench.asr_quality import transcript_quality
 from hotline.bench.asr_speech import KOREAN_SENTENCES, synthesize_speech
 from hotline.bench.load_stats import percentile
 from hotline.bench.stack_processes import cpu_seconds, find_process, rss_mb
@@ -165,6 +168,7 @@ async def run_asr_bench(
     step: int = 1,
     stagger_s: float = 1.0,
     warm: bool = True,
+    quality: bool = True,
     worker_pid: int | None = None,
     api_pid: int | None = None,
 ) -> dict[str, Any]:
@@ -214,4 +218,5 @@ async def run_asr_bench(
         "pids": pids,
         "cores": os.cpu_count(),
         "levels": levels,
+        "transcript_quality": await transcript_quality(settings) if quality else None,
     }

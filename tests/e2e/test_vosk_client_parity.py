@@ -14,6 +14,7 @@ import pytest
 import websockets
 
 from asr import frame_bytes, split_frames
+from hotline.bench.asr_quality import transcript_quality
 from hotline.bench.asr_speech import KOREAN_SENTENCES, speech_tools_missing, synthesize_speech
 from tests.conftest import ASR_MAX_CALLS, Pipeline
 from tests.e2e.vosk_clients import EOF_TEXT, REPLY_TIMEOUT_S, lockstep, new_call_id, read_until_closed, ws_url
@@ -157,3 +158,12 @@ async def test_configs_beyond_what_this_server_allows_get_a_clear_error(pipeline
         assert "text" in json.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
         code, _ = await read_until_closed(ws)
     assert code == 1000
+
+
+async def test_bench_asr_reports_error_rates_on_known_text(pipeline: Pipeline) -> None:
+    report = await transcript_quality(pipeline.stack.settings, KOREAN_SENTENCES[:3])
+    assert report["utterances"] == 3 and "espeak-ng" in report["how_made"]
+    free, spotted = report["free"], report["phrase_list"]
+    assert all(r[k] >= 0.0 for r in (free, spotted) for k in ("wer", "cer"))
+    assert spotted["cer"] <= free["cer"]  # the grammar can only say the sentences' words
+    assert [ref for ref, _ in free["examples"]] == list(KOREAN_SENTENCES[:2])
