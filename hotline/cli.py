@@ -34,6 +34,8 @@ tokens_app = typer.Typer(help="API tokens with roles (stored hashed in Redis).",
 app.add_typer(tokens_app, name="tokens")
 retention_app = typer.Typer(help="Data retention: drop old ClickHouse partitions.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+rules_app = typer.Typer(help="Alert rules files.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
 
 log = logging.getLogger("hotline")
 
@@ -60,6 +62,24 @@ def _setup_logging() -> None:
     from hotline.log_setup import configure_logging
 
     configure_logging(Settings())
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"hotline-monitor {version('hotline-monitor')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Hotline Monitor: real-time monitoring of a bank's complaint hotline."""
 
 
 def _fail(message: str) -> typer.Exit:
@@ -610,6 +630,30 @@ def bench_soak(
     except RuntimeError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(orjson.dumps(context.report(result)).decode())
+
+
+# -- rules ----------------------------------------------------------------------------------------
+@rules_app.command("check")
+def rules_check(
+    file: Annotated[Path, typer.Argument(help="Rules file (YAML), e.g. config/rules.yaml.")],
+) -> None:
+    """Validate a rules file as the workers would: one line per problem, exit 1 when any."""
+    from alerts import RuleValidationError, load_rules
+
+    try:
+        rules = load_rules(file)
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror or exc}") from exc
+    except RuleValidationError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        raise _fail(
+            f"{file}: {len(exc.problems)} problem(s); the workers would keep the rules they have"
+        ) from exc
+    enabled = sum(1 for rule in rules.rules if rule.enabled)
+    typer.echo(
+        f"{file}: {len(rules.rules)} rule(s), {enabled} enabled, {len(rules.webhooks)} webhook(s): valid"
+    )
 
 
 def main() -> None:
