@@ -27,9 +27,11 @@ SECRET_VARS = (
     "HOTLINE_MODEL_SIGNING_KEY",
     "HOTLINE_PII_HASH_KEY",
     "HOTLINE_CLICKHOUSE_PASSWORD",
+    "HOTLINE_REDIS_PASSWORD",
 )
 BACKING_SERVICES = ("kafka", "redis", "clickhouse")
-APP_SERVICES = ("worker", "alerts", "api")
+APP_SERVICES = ("worker", "alerts", "api", "retention")
+MONITORING_SERVICES = ("prometheus", "grafana", "kafka-exporter")
 
 
 def _compose_command() -> list[str] | None:
@@ -58,7 +60,9 @@ def secret_values() -> dict[str, str]:
     return {name: f"{name.lower()}-{secrets.token_urlsafe(12)}" for name in SECRET_VARS}
 
 
-def _compose_config(secret_env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _compose_config(
+    secret_env: dict[str, str], tmp_path: Path, *profiles: str
+) -> subprocess.CompletedProcess[str]:
     """`docker compose config --format json` with exactly ``secret_env`` as the secrets.
 
     The caller's HOTLINE_* variables are dropped and an empty --env-file replaces any .env next to the
@@ -70,6 +74,7 @@ def _compose_config(secret_env: dict[str, str], tmp_path: Path) -> subprocess.Co
     empty_env_file.write_text("")
     assert COMPOSE is not None
     cmd = [*COMPOSE, "-f", str(COMPOSE_FILE), "--env-file", str(empty_env_file)]
+    cmd += [arg for profile in profiles for arg in ("--profile", profile)]
     cmd += ["config", "--format", "json"]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
 
@@ -82,7 +87,7 @@ def test_compose_config_renders_the_scalable_stack(secret_values: dict[str, str]
 
     # The one-shot bootstrap service only runs with `--profile bootstrap`.
     assert set(services) == {*BACKING_SERVICES, *APP_SERVICES}
-    for name in (*BACKING_SERVICES, "api"):
+    for name in services:
         assert services[name].get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
 
     worker = services["worker"]
@@ -102,12 +107,18 @@ def test_compose_config_renders_the_scalable_stack(secret_values: dict[str, str]
         env = service["environment"]
         assert env["HOTLINE_BROKER_KIND"] == "kafka"
         assert env["HOTLINE_KAFKA_URL"] == "kafka://kafka:9092"
-        assert env["HOTLINE_REDIS_URL"].startswith("redis://redis:6379/")
+        redis_password = secret_values["HOTLINE_REDIS_PASSWORD"]
+        assert env["HOTLINE_REDIS_URL"] == f"redis://default:{redis_password}@redis:6379/0"
+        mounts = {(v["source"], v["target"], v.get("read_only")) for v in service.get("volumes", [])}
+        assert (str(ROOT / "config"), "/etc/hotline", True) in mounts, f"{name}: config/ not mounted"
         password = secret_values["HOTLINE_CLICKHOUSE_PASSWORD"]
         assert env["HOTLINE_CLICKHOUSE_URL"] == f"clickhouse://hotline:{password}@clickhouse:9000/hotline"
         assert int(env["HOTLINE_TOPIC_PARTITIONS"]) > 1, "one partition leaves all but one worker idle"
         for var in SECRET_VARS[:3]:
             assert env[var] == secret_values[var], f"{name}: {var} is not taken from the environment"
+    assert services["redis"]["environment"]["REDIS_PASSWORD"] == secret_values["HOTLINE_REDIS_PASSWORD"]
+    redis_command = " ".join(services["redis"]["command"])
+    assert "--requirepass" in redis_command and "--maxmemory-policy noeviction" in redis_command
     assert services["api"]["environment"]["HOTLINE_API_HOST"] == "0.0.0.0"
     assert (
         services["clickhouse"]["environment"]["CLICKHOUSE_PASSWORD"]
@@ -160,13 +171,20 @@ def test_compose_file_holds_no_secret_and_lets_workers_scale() -> None:
     raw = COMPOSE_FILE.read_text()
     doc = yaml.safe_load(raw)
     entries = _secret_like_entries(doc)
-    assert {path.rsplit(".", 1)[-1] for path, _ in entries} >= {*SECRET_VARS[:3], "CLICKHOUSE_PASSWORD"}
+    assert {path.rsplit(".", 1)[-1] for path, _ in entries} >= {
+        *SECRET_VARS[:3],
+        "CLICKHOUSE_PASSWORD",
+        "REDIS_PASSWORD",
+    }
     for path, value in entries:
-        # Each secret is a required variable: `${NAME:?message}`, never a literal or a default.
+        # Each secret is a required variable: `${NAME:?message}`, never a literal or a default, or
+        # the path of a compose secret (a file compose fills from the environment).
         assert isinstance(value, str), path
-        assert re.fullmatch(r"\$\{HOTLINE_[A-Z_]+:\?[^}]+\}", value), (
+        assert re.fullmatch(r"\$\{HOTLINE_[A-Z_]+:\?[^}]+\}", value) or value.startswith("/run/secrets/"), (
             f"{path} is not a required variable: {value!r}"
         )
+    for name, secret in doc["secrets"].items():
+        assert set(secret) == {"environment"} and secret["environment"].startswith("HOTLINE_"), name
     # Credentials inside URLs come from the environment as well.
     for match in re.finditer(r"\w+://[^/\s:@]+:([^@\s]*)@", raw):
         assert match.group(1).startswith("${HOTLINE_") and ":?" in match.group(1), match.group(0)
@@ -177,3 +195,26 @@ def test_compose_file_holds_no_secret_and_lets_workers_scale() -> None:
     assert services["worker"]["environment"]["HOTLINE_BROKER_KIND"] == "kafka"
     assert services["api"]["environment"]["HOTLINE_BROKER_KIND"] == "kafka"
     assert services["bootstrap"]["profiles"] == ["bootstrap"]
+    for name in APP_SERVICES:
+        # Further settings from .env reach every app container, and config/ is mounted, not baked in.
+        assert services[name]["env_file"] == [{"path": ".env", "required": False}], name
+        assert "./config:/etc/hotline:ro" in services[name]["volumes"], name
+    for name in MONITORING_SERVICES:
+        assert services[name]["profiles"] == ["monitoring"], name
+
+
+@needs_compose
+def test_the_monitoring_profile_renders_with_healthchecks(
+    secret_values: dict[str, str], tmp_path: Path
+) -> None:
+    result = _compose_config(secret_values, tmp_path, "monitoring")
+    assert result.returncode == 0, result.stderr
+    services: dict[str, Any] = json.loads(result.stdout)["services"]
+    assert set(services) == {*BACKING_SERVICES, *APP_SERVICES, *MONITORING_SERVICES}
+    for name in MONITORING_SERVICES:
+        assert services[name].get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+    prometheus_mounts = {v["target"]: v["source"] for v in services["prometheus"]["volumes"]}
+    assert prometheus_mounts["/etc/prometheus"] == str(ROOT / "deploy" / "prometheus")
+    assert [s["source"] for s in services["prometheus"]["secrets"]] == ["hotline_api_token"]
+    published = services["grafana"]["ports"][0]
+    assert published["host_ip"] == "127.0.0.1" and published["target"] == 3000
