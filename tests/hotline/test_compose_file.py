@@ -111,6 +111,8 @@ def test_compose_config_renders_the_scalable_stack(secret_values: dict[str, str]
         assert env["HOTLINE_REDIS_URL"] == f"redis://default:{redis_password}@redis:6379/0"
         mounts = {(v["source"], v["target"], v.get("read_only")) for v in service.get("volumes", [])}
         assert (str(ROOT / "config"), "/etc/hotline", True) in mounts, f"{name}: config/ not mounted"
+        assert (str(ROOT / "models" / "vosk"), "/models/vosk", True) in mounts, f"{name}: no speech model"
+        assert env["HOTLINE_ASR_MODEL_PATH"] == "/models/vosk"
         password = secret_values["HOTLINE_CLICKHOUSE_PASSWORD"]
         assert env["HOTLINE_CLICKHOUSE_URL"] == f"clickhouse://hotline:{password}@clickhouse:9000/hotline"
         assert int(env["HOTLINE_TOPIC_PARTITIONS"]) > 1, "one partition leaves all but one worker idle"
