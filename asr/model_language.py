@@ -24,6 +24,8 @@ LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
 _WORD_RE = re.compile(r"[a-z]+")
 #: A model directory that is only "model" (as packages ship it) says nothing; its parent may.
 _GENERIC_NAMES = {"model", "vosk", "small", "big", "lgraph", "spk"}
+#: Only full language names count in a README: its "en" or "ko" could be any two letters of prose.
+_FULL_NAMES = {name for names in LANGUAGE_NAMES.values() for name in names if len(name) > 3}
 
 
 def model_language(path: Path) -> str | None:
@@ -44,10 +46,10 @@ def model_language(path: Path) -> str | None:
     'ko'
     >>> model_language(root)
     """
-    names = [_name_words(path.name)]
-    if not names[0]:  # "model", as packages ship it: the package folder names the language
-        names.append(_name_words(path.parent.name))
-    for words in (_readme_words(path), *names):
+    sources = [_readme_words(path), _name_words(path.name)]
+    if not sources[1]:  # "model", as packages ship it: the package folder names the language
+        sources.append(_name_words(path.parent.name))
+    for words in sources:
         found = {code for code, names in LANGUAGE_NAMES.items() if set(names) & words}
         if len(found) == 1:
             return found.pop()
@@ -66,6 +68,4 @@ def _readme_words(path: Path) -> set[str]:
             first = handle.readline()
     except OSError:
         return set()
-    # Only full language names: a README's "en" or "ko" could be any two letters of prose.
-    full = {name for names in LANGUAGE_NAMES.values() for name in names if len(name) > 3}
-    return set(_WORD_RE.findall(first.lower())) & full
+    return set(_WORD_RE.findall(first.lower())) & _FULL_NAMES
