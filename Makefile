@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?=
 
-.PHONY: setup demo test lint services-stop clean
+.PHONY: setup demo test test-external lint services-stop clean
 
 setup: $(VENV)/.installed
 
@@ -16,6 +16,11 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The same suite against the servers HOTLINE_KAFKA_URL, HOTLINE_CLICKHOUSE_URL and HOTLINE_REDIS_URL
+# name (e.g. the compose file's Kafka and ClickHouse); tests that stop or start services are skipped.
+test-external: setup
+	HOTLINE_TEST_EXTERNAL=1 $(BIN)/python -m pytest -q
 
 lint: setup
 	$(BIN)/ruff check .

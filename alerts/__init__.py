@@ -71,7 +71,9 @@ from alerts.threshold import (
 from alerts.volume_rules import build_silence_alert, build_surge_alert
 from alerts.webhooks import (
     WEBHOOK_FORMATS,
+    WEBHOOK_LANGUAGES,
     Webhook,
+    WebhookLanguage,
     backoff_delays,
     dingtalk_signed_url,
     render_webhook,
@@ -90,6 +92,7 @@ __all__ = [
     "SEVERITY_RANK",
     "STOPPED_BY",
     "WEBHOOK_FORMATS",
+    "WEBHOOK_LANGUAGES",
     "Alert",
     "AlertEventType",
     "AlertStatus",
@@ -124,6 +127,7 @@ __all__ = [
     "TicketStep",
     "TransitionError",
     "Webhook",
+    "WebhookLanguage",
     "WindowKey",
     "acknowledge",
     "alert_id_for",

@@ -5,6 +5,8 @@ A target serves one audience (the same filter as the live feed, :class:`alerts.A
 a least severity, for chosen events (by default a new alert and an escalation: repeats, acks and
 resolutions would only be noise in a chat group). Robot URLs embed their access key, so a target
 names the environment variable that holds its URL (``url_env``) rather than the URL itself.
+Robot messages are worded in English or Chinese (one table per language, :data:`WEBHOOK_LANGUAGES`);
+the ``json`` body is for machines and stays the same in every language.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote_plus
@@ -26,8 +29,10 @@ from alerts.rule_base import SLUG, Audience, Severity, StrictModel, as_tuple, re
 
 __all__ = [
     "WEBHOOK_FORMATS",
+    "WEBHOOK_LANGUAGES",
     "Webhook",
     "WebhookFormat",
+    "WebhookLanguage",
     "backoff_delays",
     "dingtalk_signed_url",
     "render_webhook",
@@ -37,15 +42,55 @@ __all__ = [
 WebhookFormat = Literal["json", "wecom_text", "wecom_markdown", "dingtalk_text", "dingtalk_markdown", "slack"]
 WEBHOOK_FORMATS: tuple[str, ...] = WebhookFormat.__args__  # type: ignore[attr-defined]
 
-_LABELS = {"info": "INFO", "warning": "WARNING", "critical": "CRITICAL"}
+WebhookLanguage = Literal["en", "zh"]
+WEBHOOK_LANGUAGES: tuple[str, ...] = WebhookLanguage.__args__  # type: ignore[attr-defined]
+
 # WeCom markdown colours: info (green), comment (grey), warning (orange).
 _WECOM_COLOURS = {"info": "info", "warning": "warning", "critical": "warning"}
-_EVENT_WORDS = {
-    "fired": "",
-    "updated": "REPEATED",
-    "acknowledged": "ACKNOWLEDGED",
-    "resolved": "RESOLVED",
-    "escalated": "ESCALATED (nobody acknowledged)",
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """Every fixed text of a robot message in one language (``{...}`` are filled in)."""
+
+    severities: Mapping[str, str]
+    events: Mapping[str, str]  # the new alert ("fired") has no word of its own
+    headline: str  # severity, title
+    event_headline: str  # severity, event, title
+    occurrences: str
+    acked_by: str
+    fired: str  # when, alert_id
+
+
+_WORDING: dict[WebhookLanguage, _Wording] = {
+    "en": _Wording(
+        severities={"info": "INFO", "warning": "WARNING", "critical": "CRITICAL"},
+        events={
+            "updated": "REPEATED",
+            "acknowledged": "ACKNOWLEDGED",
+            "resolved": "RESOLVED",
+            "escalated": "ESCALATED (nobody acknowledged)",
+        },
+        headline="[{severity}] {title}",
+        event_headline="[{severity}] {event} {title}",
+        occurrences="Occurrences: {n}",
+        acked_by="Acknowledged by {who}",
+        fired="Fired {when} · alert {alert_id}",
+    ),
+    "zh": _Wording(
+        severities={"info": "信息", "warning": "警告", "critical": "严重"},
+        events={
+            "updated": "重复",
+            "acknowledged": "已确认",
+            "resolved": "已解决",
+            "escalated": "已升级（无人确认）",
+        },
+        headline="【{severity}】{title}",
+        event_headline="【{severity}】{event}：{title}",
+        occurrences="累计发生 {n} 次",
+        acked_by="确认人：{who}",
+        fired="触发时间：{when} · 告警编号：{alert_id}",
+    ),
 }
 
 
@@ -77,6 +122,9 @@ class Webhook(StrictModel):
         description="DingTalk: variable holding the robot's signing secret.",
     )
     min_severity: Severity = "info"
+    language: WebhookLanguage | None = Field(
+        None, description="Language of the message texts (default: HOTLINE_WEBHOOK_LANGUAGE)."
+    )
     events: tuple[AlertEventType, ...] = Field(("fired", "escalated"), min_length=1)
     enabled: bool = True
     max_attempts: int = Field(5, ge=1, le=20, description="Tries per alert before giving up on it.")
@@ -104,24 +152,30 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts or 0.0, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _headline(event: str, alert: Mapping[str, Any]) -> str:
-    word = _EVENT_WORDS.get(event, event.upper())
-    label = _LABELS.get(str(alert.get("severity")), str(alert.get("severity")).upper())
-    return f"[{label}]{' ' + word if word else ''} {alert.get('title', '')}"
+def _headline(words: _Wording, event: str, alert: Mapping[str, Any]) -> str:
+    severity = str(alert.get("severity"))
+    label = words.severities.get(severity, severity.upper())
+    title = alert.get("title", "")
+    if event == "fired":
+        return words.headline.format(severity=label, title=title)
+    word = words.events.get(event, event.upper())
+    return words.event_headline.format(severity=label, event=word, title=title)
 
 
-def _lines(alert: Mapping[str, Any]) -> list[str]:
+def _lines(words: _Wording, alert: Mapping[str, Any]) -> list[str]:
     lines = [str(alert.get("reason", ""))]
     if alert.get("occurrences", 1) > 1:
-        lines.append(f"Occurrences: {alert['occurrences']}")
+        lines.append(words.occurrences.format(n=alert["occurrences"]))
     if alert.get("acked_by"):
-        lines.append(f"Acknowledged by {alert['acked_by']}")
-    lines.append(f"Fired {_when(alert.get('fired_at'))} · alert {alert.get('alert_id', '')}")
+        lines.append(words.acked_by.format(who=alert["acked_by"]))
+    lines.append(words.fired.format(when=_when(alert.get("fired_at")), alert_id=alert.get("alert_id", "")))
     return lines
 
 
-def render_webhook(fmt: str, event: str, alert: Mapping[str, Any], stream_id: str) -> dict[str, Any]:
-    """The JSON body to post for one alert event in format ``fmt``.
+def render_webhook(
+    fmt: str, event: str, alert: Mapping[str, Any], stream_id: str, language: WebhookLanguage = "en"
+) -> dict[str, Any]:
+    """The JSON body to post for one alert event in format ``fmt``, robot texts in ``language``.
 
     Examples
     --------
@@ -131,16 +185,19 @@ def render_webhook(fmt: str, event: str, alert: Mapping[str, Any], stream_id: st
     '[CRITICAL] Card surge'
     >>> render_webhook("dingtalk_markdown", "escalated", alert, "1-0")["markdown"]["title"]
     '[CRITICAL] ESCALATED (nobody acknowledged) Card surge'
-    >>> sorted(render_webhook("json", "fired", alert, "1-0"))
+    >>> render_webhook("dingtalk_markdown", "escalated", alert, "1-0", "zh")["markdown"]["title"]
+    '【严重】已升级（无人确认）：Card surge'
+    >>> sorted(render_webhook("json", "fired", alert, "1-0", "zh"))
     ['alert', 'event', 'stream_id']
     >>> render_webhook("slack", "fired", alert, "1-0")["text"].startswith("[CRITICAL] Card surge")
     True
     """
-    headline = _headline(event, alert)
-    lines = _lines(alert)
-    text = "\n".join([headline, *lines])
     if fmt == "json":
         return {"event": event, "stream_id": stream_id, "alert": dict(alert)}
+    words = _WORDING[language]
+    headline = _headline(words, event, alert)
+    lines = _lines(words, alert)
+    text = "\n".join([headline, *lines])
     if fmt in ("wecom_text", "dingtalk_text"):
         return {"msgtype": "text", "text": {"content": text}}
     if fmt == "wecom_markdown":

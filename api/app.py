@@ -11,9 +11,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from access.token_resolver import TokenResolver
+from api.api_metrics import install_api_metrics
 from api.body_limit import BodySizeLimit
 from api.complaint_producer import ComplaintProducer
 from api.errors import install_error_handlers
+from api.request_ids import install_request_ids
 from api.routes import (
     alerts,
     calls,
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     install_error_handlers(app)
+    app.state.api_metrics = install_api_metrics(app)
+    install_request_ids(app)  # outermost: every response, even a 413, carries the id
     install_websocket_log_filter()  # websocket URLs carry the token and caller references
     for module in (
         health,

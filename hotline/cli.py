@@ -11,9 +11,12 @@ from typing import Annotated
 
 import typer
 
+from access.roles import Role
+from alerts.rule_base import Audience, Severity
 from hotline.local_secrets import LOCAL_SECRETS, ensure_local_secrets
 from hotline.local_services.base import ServiceError
 from hotline.settings import Settings, get_settings
+from streams.agent_sets import AgentSet
 
 __all__ = ["main"]
 
@@ -56,6 +59,17 @@ def _settings() -> Settings:
         ensure_local_secrets(Settings().state_dir)
     get_settings.cache_clear()
     return get_settings()
+
+
+def _broker_settings() -> Settings:
+    """Settings of a process that talks to the broker: ``auto`` resolved by asking it."""
+    from hotline.broker_probe import BrokerUnreachable, with_broker_kind
+
+    _setup_logging()
+    try:
+        return with_broker_kind(_settings())
+    except BrokerUnreachable as exc:
+        raise _fail(str(exc)) from None
 
 
 def _setup_logging() -> None:
@@ -130,8 +144,8 @@ def services_status() -> None:
 @app.command()
 def worker(
     agents: Annotated[
-        str | None,
-        typer.Option(help="all | tagging | alerts (default HOTLINE_WORKER_AGENTS, i.e. all)."),
+        AgentSet | None,
+        typer.Option(help="Agents this worker runs (default HOTLINE_WORKER_AGENTS, i.e. all)."),
     ] = None,
     metrics_port: Annotated[
         int | None, typer.Option(help="Port of this worker's /metrics (default HOTLINE_WORKER_METRICS_PORT).")
@@ -140,12 +154,11 @@ def worker(
     """Run one stream worker (Faust) against the configured broker."""
     # The Faust app (its consumer group) is built from the settings at import: set them first.
     if agents is not None:
-        if agents not in ("all", "tagging", "alerts"):
-            raise _fail(f"--agents must be all, tagging or alerts, not {agents!r}")
         os.environ["HOTLINE_WORKER_AGENTS"] = agents
     if metrics_port is not None:
         os.environ["HOTLINE_WORKER_METRICS_PORT"] = str(metrics_port)
-    _settings()
+    os.environ["HOTLINE_BROKER_KIND"] = _broker_settings().broker_kind
+    _settings()  # read again: the Faust app is built at import from the cached settings
     from streams.worker_main import run_worker
 
     run_worker()
@@ -156,7 +169,7 @@ def api() -> None:
     """Serve the HTTP API, websockets and dashboard."""
     import uvicorn
 
-    settings = _settings()
+    settings = _broker_settings()
     from api.app import create_app
     from hotline.log_setup import logging_config
 
@@ -234,15 +247,13 @@ def simulate(
 @app.command()
 def watch(
     role: Annotated[
-        str | None,
+        Audience | None,
         typer.Option(
             help="Narrow to monitoring (all), regulator_desk, or oncall (critical and escalations);"
             " default: what the token's role sees (HOTLINE_API_TOKEN)."
         ),
     ] = None,
-    min_severity: Annotated[
-        str, typer.Option(help="Least severity shown: info, warning, critical.")
-    ] = "info",
+    min_severity: Annotated[Severity, typer.Option(help="Least severity shown.")] = "info",
     who: Annotated[
         str | None, typer.Option(help="Name recorded when you acknowledge (default: your login).")
     ] = None,
@@ -256,10 +267,6 @@ def watch(
 
     from hotline.watch import FeedRefused, run_watch
 
-    if role not in (None, "monitoring", "regulator_desk", "oncall"):
-        raise _fail("--role must be monitoring, regulator_desk or oncall")
-    if min_severity not in ("info", "warning", "critical"):
-        raise _fail("--min-severity must be info, warning or critical")
     with contextlib.suppress(KeyboardInterrupt):
         try:
             asyncio.run(
@@ -547,7 +554,7 @@ def retention_apply(
 @tokens_app.command("create")
 def tokens_create(
     name: Annotated[str, typer.Option(help="Who or what uses the token, e.g. 'wechat-gateway'.")],
-    role: Annotated[str, typer.Option(help="ingest | monitor | regulator_desk | oncall | admin")],
+    role: Annotated[Role, typer.Option(help="The token's role: what it may do and see.")],
 ) -> None:
     """Create a token; it is printed once and stored only as a hash."""
     from hotline.api_tokens import create_token

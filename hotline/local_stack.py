@@ -8,17 +8,20 @@ from hotline.settings import Settings
 
 __all__ = ["start_services", "status_services", "stop_services"]
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 
 def start_services(settings: Settings) -> list[str]:
-    """Start what is missing; the broker only when it is Tansu (a real Kafka is the operator's)."""
+    """Start what is missing; the broker only when it may be Tansu (a real Kafka is the operator's):
+    ``auto`` starts Tansu on a loopback address unless something answers there already."""
     state = settings.state_dir
     messages = []
-    if settings.broker_kind == "tansu":
-        host, port = settings.kafka_host_port
+    host, port = settings.kafka_host_port
+    if settings.broker_kind == "tansu" or (settings.broker_kind == "auto" and host in LOOPBACK):
         messages.append(tansu.start(state, host, port))
     messages.append(redis_server.start(state, settings.redis_url))
     host, port = settings.clickhouse_host_port
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in LOOPBACK:
         raise ServiceError(
             f"HOTLINE_CLICKHOUSE_URL points at {host}: a remote ClickHouse is not started here"
         )

@@ -33,8 +33,10 @@ class Settings(BaseSettings):
 
     # -- broker --------------------------------------------------------------------------------------
     kafka_url: str = Field("kafka://127.0.0.1:19092", description="Kafka bootstrap server(s).")
-    broker_kind: Literal["tansu", "kafka"] = Field(
-        "tansu", description="`tansu` applies the workarounds the local Tansu broker needs."
+    broker_kind: Literal["auto", "tansu", "kafka"] = Field(
+        "auto",
+        description="`auto` asks the broker at start (hotline.broker_probe); `tansu` applies the"
+        " workarounds the local Tansu broker needs; `kafka` none.",
     )
     topic_prefix: str = Field("hotline", description="Prefix of every topic name and the Faust app id.")
     topic_partitions: int = Field(
@@ -175,6 +177,13 @@ class Settings(BaseSettings):
         1.0, gt=0, description="First wait before retrying a failed webhook (doubles)."
     )
     webhook_backoff_cap_s: float = Field(30.0, gt=0, description="Longest wait between webhook retries.")
+    webhook_language: Literal["en", "zh"] = Field(
+        "en",
+        description=(
+            "Language (`en`, `zh`) of the chat-robot texts of webhooks (WeCom, DingTalk, Slack);"
+            " a webhook's own `language` in the rules wins."
+        ),
+    )
     volume_tick_s: float = Field(
         10.0,
         gt=0,

@@ -64,6 +64,7 @@ class AlertContext(Service):
             self.store.stream,
             backoff_s=s.webhook_backoff_s,
             backoff_cap_s=s.webhook_backoff_cap_s,
+            language=s.webhook_language,
             keep_going=app.is_leader,
         )
         self.ready.set()

@@ -4,7 +4,8 @@ Alerting never waits for a webhook: the loops read the Redis stream after the fa
 own cursor (``webhook:<id>``), so a slow or failing target delays only itself. A delivery is
 retried with doubling waits up to the target's ``max_attempts``; an answer that cannot improve
 (4xx other than 429) is not retried. A target that is new starts with the alerts of the last
-minute (so one configured just before an alert still gets it), then follows live.
+minute (so one configured just before an alert still gets it), then follows live. Robot texts are
+in the target's ``language``, else in the worker's default (``HOTLINE_WEBHOOK_LANGUAGE``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from alerts import AlertViewer, Webhook, backoff_delays, dingtalk_signed_url, render_webhook, robot_accepted
+from alerts.webhooks import WebhookLanguage
 from storage.alert_stream import AlertStream, StreamEntry
 from streams.worker_metrics import WEBHOOK_FAILURES
 
@@ -42,6 +44,7 @@ class WebhookDelivery:
         *,
         backoff_s: float,
         backoff_cap_s: float,
+        language: WebhookLanguage = "en",
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.stream = stream
@@ -49,6 +52,7 @@ class WebhookDelivery:
         self.client = client
         self.backoff_s = backoff_s
         self.backoff_cap_s = backoff_cap_s
+        self.language: WebhookLanguage = hook.language or language
         self.environ = os.environ if environ is None else environ
         self.viewer = AlertViewer(hook.audience, hook.min_severity)
         self.delivered = 0
@@ -93,7 +97,7 @@ class WebhookDelivery:
             self.failed += 1
             WEBHOOK_FAILURES.labels(webhook=hook.id, stage="delivery").inc()
             return False
-        body = render_webhook(hook.format, entry.event, entry.alert, entry.stream_id)
+        body = render_webhook(hook.format, entry.event, entry.alert, entry.stream_id, self.language)
         secret = self.environ.get(hook.secret_env) if hook.secret_env else None
         for attempt, delay in enumerate(
             [0.0, *backoff_delays(hook.max_attempts, base_s=self.backoff_s, cap_s=self.backoff_cap_s)]
@@ -129,11 +133,13 @@ class WebhookDispatcher:
         *,
         backoff_s: float,
         backoff_cap_s: float,
+        language: WebhookLanguage = "en",
         keep_going: Callable[[], bool] = lambda: True,
     ) -> None:
         self.stream = stream
         self.backoff_s = backoff_s
         self.backoff_cap_s = backoff_cap_s
+        self.language = language
         self.keep_going = keep_going
         self.client = httpx.AsyncClient(follow_redirects=False)
         self.tasks: dict[str, tuple[Webhook, WebhookDelivery, asyncio.Task[None]]] = {}
@@ -159,7 +165,12 @@ class WebhookDispatcher:
         for hook_id, hook in wanted.items():
             if hook_id not in self.tasks:
                 delivery = WebhookDelivery(
-                    self.stream, hook, self.client, backoff_s=self.backoff_s, backoff_cap_s=self.backoff_cap_s
+                    self.stream,
+                    hook,
+                    self.client,
+                    backoff_s=self.backoff_s,
+                    backoff_cap_s=self.backoff_cap_s,
+                    language=self.language,
                 )
                 task = asyncio.ensure_future(delivery.run(self.keep_going))
                 self.tasks[hook_id] = (hook, delivery, task)

@@ -2,6 +2,11 @@
 
 The stack runs on free ports under a temporary state dir, with its own Redis key prefix and topic
 prefix, so a demo running on the default ports (or another test run) is never disturbed.
+
+``make test-external`` (``HOTLINE_TEST_EXTERNAL=1``) runs the same tests against the broker,
+ClickHouse and Redis that ``HOTLINE_KAFKA_URL``, ``HOTLINE_CLICKHOUSE_URL`` and ``HOTLINE_REDIS_URL``
+name (a database, topics and keys of the run's own on them); nothing is started, the broker's kind
+is asked of the broker, and tests that start, stop or restart the local services are skipped.
 """
 
 from __future__ import annotations
@@ -75,6 +80,43 @@ E2E_RULES += """
     hop_seconds: 43200
     threshold: 3
 """
+
+
+#: ``make test-external``: the services the settings name, not the local stack.
+EXTERNAL = os.environ.get("HOTLINE_TEST_EXTERNAL") == "1"
+EXTERNAL_URLS = ("HOTLINE_KAFKA_URL", "HOTLINE_CLICKHOUSE_URL", "HOTLINE_REDIS_URL")
+#: Markers of tests that stop or start services themselves: run on the local stack only.
+LOCAL_ONLY_MARKERS = ("outage", "local_services")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not EXTERNAL:
+        return
+    skip = pytest.mark.skip(reason="starts, stops or restarts services itself: local stack only (make test)")
+    for item in items:
+        if any(item.get_closest_marker(marker) for marker in LOCAL_ONLY_MARKERS):
+            item.add_marker(skip)
+
+
+def _service_urls(run: str) -> dict[str, str]:
+    """Where the run's broker, ClickHouse and Redis are: the local stack on free ports, or with
+    ``make test-external`` the servers the environment names (the run's own database on them)."""
+    if not EXTERNAL:
+        return {
+            "HOTLINE_KAFKA_URL": f"kafka://127.0.0.1:{free_port()}",
+            "HOTLINE_REDIS_URL": os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "HOTLINE_CLICKHOUSE_URL": f"clickhouse://default:@127.0.0.1:{free_port()}/hotline_test_{run}",
+            "HOTLINE_CLICKHOUSE_HTTP_PORT": str(free_port()),
+        }
+    missing = [name for name in EXTERNAL_URLS if not os.environ.get(name)]
+    if missing:
+        pytest.exit(f"make test-external needs {', '.join(missing)} (the servers to test against)", 2)
+    server = os.environ["HOTLINE_CLICKHOUSE_URL"].rsplit("/", 1)[0]
+    return {
+        "HOTLINE_KAFKA_URL": os.environ["HOTLINE_KAFKA_URL"],
+        "HOTLINE_REDIS_URL": os.environ["HOTLINE_REDIS_URL"],
+        "HOTLINE_CLICKHOUSE_URL": f"{server}/hotline_test_{run}",
+    }
 
 
 def free_port() -> int:
@@ -182,12 +224,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     rules_path.write_text(E2E_RULES)
     env = {
         "HOTLINE_STATE_DIR": str(state),
-        "HOTLINE_KAFKA_URL": f"kafka://127.0.0.1:{free_port()}",
+        **_service_urls(run),
         "HOTLINE_TOPIC_PREFIX": f"t{run}",
-        "HOTLINE_REDIS_URL": os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "HOTLINE_REDIS_KEY_PREFIX": f"hotline-test-{run}",
-        "HOTLINE_CLICKHOUSE_URL": f"clickhouse://default:@127.0.0.1:{free_port()}/hotline_test_{run}",
-        "HOTLINE_CLICKHOUSE_HTTP_PORT": str(free_port()),
         "HOTLINE_API_PORT": str(free_port()),
         "HOTLINE_WORKER_METRICS_PORT": str(free_port()),
         "HOTLINE_API_TOKEN": secrets.token_urlsafe(24),
@@ -199,7 +238,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         **_asr_env(state),
     }
     settings = settings_from_env(env)
-    for line in start_services(settings):
+    for line in [] if EXTERNAL else start_services(settings):
         print(line)
     try:
         yield Stack(settings=settings, env={**os.environ, **env}, rules_path=rules_path)
@@ -208,7 +247,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         keys = list(client.scan_iter(f"{settings.redis_key_prefix}:*"))
         if keys:
             client.delete(*keys)
-        for line in stop_services(settings):
+        for line in [] if EXTERNAL else stop_services(settings):
             print(line)
 
 

@@ -1,4 +1,5 @@
-"""Model status: ``GET /api/v1/models`` (JSON) and ``GET /metrics`` (Prometheus text format).
+"""Model status: ``GET /api/v1/models`` (JSON) and ``GET /metrics`` (Prometheus text format, with
+the API's own request metrics).
 
 The numbers come from the workers through Redis (the API process tags nothing itself): the
 learner stores its prequential accuracy with each snapshot's metadata, and the classify agents
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -154,8 +155,12 @@ class _StatusCollector:
 
 
 @router.get("/metrics", response_class=Response, dependencies=[Depends(require("metrics.read"))])
-async def metrics(redis: RedisDep, settings: SettingsDep, taxonomy: TaxonomyDep) -> Response:
-    """Prometheus text format of the numbers in ``/api/v1/models``."""
+async def metrics(
+    request: Request, redis: RedisDep, settings: SettingsDep, taxonomy: TaxonomyDep
+) -> Response:
+    """Prometheus text format of the numbers in ``/api/v1/models``, then the API's own
+    (``api.api_metrics``: requests, latency, status codes, websocket clients)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_StatusCollector(await _status(redis, settings, taxonomy)))  # type: ignore[arg-type]
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    api_numbers = generate_latest(request.app.state.api_metrics.registry)
+    return Response(generate_latest(registry) + api_numbers, media_type=CONTENT_TYPE_LATEST)

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from alerts import RuleSet, RuleValidationError, parse_rules
 from api.auth import require
 from api.deps import RedisDep, SettingsDep
+from api.errors import problem_response
 from storage.alert_rules_store import RulesStore
 
 __all__ = ["RulesOut", "router"]
@@ -77,9 +78,8 @@ def _read_file(path: Path) -> tuple[str, float]:
 
 
 def _invalid(problems: tuple[str, ...] | list[str]) -> JSONResponse:
-    return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
-        content={"message": "; ".join(problems[:5]), "problems": list(problems)},
+    return problem_response(
+        status.HTTP_422_UNPROCESSABLE_ENTITY, "; ".join(problems[:5]), problems=list(problems)
     )
 
 

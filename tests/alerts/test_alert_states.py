@@ -161,6 +161,7 @@ async def test_alerts_without_a_series_are_raised_once(
     ]
 
 
+@pytest.mark.local_services
 async def test_raise_waits_out_an_unreachable_redis_and_stores_the_alert_once(
     make_rule: RuleFactory, tmp_path
 ) -> None:

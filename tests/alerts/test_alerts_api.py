@@ -173,7 +173,7 @@ async def test_ack_and_resolve_over_http_reach_the_feed_and_the_list(
         bad = await http.post("/api/v1/alerts/not-an-id/ack", json={"by": "x"})
         assert bad.status_code == 422
         no_who = await http.post(f"/api/v1/alerts/{alert.alert_id}/ack", json={})
-        assert no_who.status_code == 422 and no_who.json()["message"].startswith("by:")
+        assert no_who.status_code == 422 and no_who.json()["detail"].startswith("by:")
         assert (
             await httpx.AsyncClient(base_url=pipeline.url).post(
                 f"/api/v1/alerts/{alert.alert_id}/ack", json={"by": "x"}
@@ -225,7 +225,7 @@ async def test_list_filters_by_role_and_severity(pipeline: Pipeline, store: Aler
         assert await rule_ids(min_severity="warning") == {f"{p}-reg", f"{p}-crit"}
         assert (await http.get("/api/v1/alerts", params={"role": "ceo"})).status_code == 422
         far = await http.get("/api/v1/alerts", params={"since": "9999-01-01T00:00:00Z"})
-        assert far.status_code == 422 and far.json()["message"].startswith("query.since:")
+        assert far.status_code == 422 and far.json()["detail"].startswith("query.since:")
 
 
 async def test_unacknowledged_critical_alert_escalates_to_oncall(pipeline: Pipeline) -> None:

@@ -60,7 +60,7 @@ def test_bad_rules_are_refused_with_422_naming_the_problem(
         r = http.put("/api/v1/rules", content=body, headers=headers)
         assert r.status_code == 422, r.text
         assert any(p.startswith(problem) for p in r.json()["problems"]), r.json()
-        assert r.json()["message"]
+        assert r.json()["detail"]
         # Nothing was published.
         assert http.get("/api/v1/rules").json()["revision"] == before["revision"]
 

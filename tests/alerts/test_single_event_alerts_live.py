@@ -181,7 +181,7 @@ async def test_bad_ticket_events_are_refused(pipeline: Pipeline, body: dict[str,
     async with api(pipeline) as http:
         r = await http.post("/api/v1/complaints/c-1/events", json=body)
     assert r.status_code == 422, r.text
-    assert r.json()["message"].startswith(message), r.json()
+    assert r.json()["detail"].startswith(message), r.json()
 
 
 async def test_ticket_events_need_the_token_and_a_sane_id(pipeline: Pipeline) -> None:

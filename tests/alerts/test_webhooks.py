@@ -7,7 +7,9 @@ import base64
 import hashlib
 import hmac
 import itertools
+import json
 import time
+import typing
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +27,8 @@ from alerts import (
     parse_rules,
     render_webhook,
 )
-from alerts.webhooks import Webhook, dingtalk_signed_url, robot_accepted
+from alerts.webhooks import WEBHOOK_LANGUAGES, Webhook, WebhookLanguage, dingtalk_signed_url, robot_accepted
+from hotline.settings import Settings
 from storage.alert_states import AlertStore
 from storage.alert_stream import AlertStream, StreamEntry
 from streams.alert_webhooks import WebhookDelivery, WebhookDispatcher
@@ -93,6 +96,117 @@ def test_formats(fmt: str, check: object) -> None:
     body = render_webhook(fmt, "escalated", ALERT, "1700000000000-0")
     assert check(body)  # type: ignore[operator]
     assert "0123456789abcdef" in str(body)
+
+
+#: The texts of ALERT, escalated, in each language: headline first, then the lines under it.
+WORDED = {
+    "en": [
+        "[CRITICAL] ESCALATED (nobody acknowledged) Card surge",
+        "Occurrences: 3",
+        "Acknowledged by 王经理",
+        "Fired 2023-11-14 22:13:20 UTC · alert 0123456789abcdef",
+    ],
+    "zh": [
+        "【严重】已升级（无人确认）：Card surge",
+        "累计发生 3 次",
+        "确认人：王经理",
+        "触发时间：2023-11-14 22:13:20 UTC · 告警编号：0123456789abcdef",
+    ],
+}
+
+
+def _robot_text(fmt: str, body: dict[str, typing.Any]) -> tuple[str, str]:
+    """The (headline, whole text) a chat group shows for a robot body."""
+    if fmt.endswith("_text"):
+        text = body["text"]["content"]
+        return text.splitlines()[0], text
+    if fmt == "wecom_markdown":
+        text = body["markdown"]["content"]
+        return text.splitlines()[0].removeprefix('### <font color="warning">').removesuffix("</font>"), text
+    if fmt == "dingtalk_markdown":
+        return body["markdown"]["title"], body["markdown"]["text"]
+    return body["text"].splitlines()[0], body["blocks"][0]["text"]["text"]  # slack
+
+
+@pytest.mark.parametrize("language", WEBHOOK_LANGUAGES)
+@pytest.mark.parametrize(
+    "fmt", ["wecom_text", "wecom_markdown", "dingtalk_text", "dingtalk_markdown", "slack"]
+)
+def test_robot_texts_are_in_the_language_asked(fmt: str, language: WebhookLanguage) -> None:
+    alert = {**ALERT, "acked_by": "王经理"}
+    headline, text = _robot_text(fmt, render_webhook(fmt, "escalated", alert, "1-0", language))
+    expected, *lines = WORDED[language]
+    assert headline == expected
+    assert all(line in text for line in lines), text
+    other = WORDED["zh" if language == "en" else "en"]
+    assert not any(line in text for line in other), text
+
+
+def test_zh_words_every_event_and_severity_and_json_stays_the_same() -> None:
+    headlines = [
+        render_webhook("wecom_text", event, {**ALERT, "severity": severity}, "1-0", "zh")["text"][
+            "content"
+        ].splitlines()[0]
+        for event, severity in [
+            ("fired", "info"),
+            ("updated", "warning"),
+            ("acknowledged", "critical"),
+            ("resolved", "info"),
+        ]
+    ]
+    assert headlines == [
+        "【信息】Card surge",
+        "【警告】重复：Card surge",
+        "【严重】已确认：Card surge",
+        "【信息】已解决：Card surge",
+    ]
+    assert render_webhook("json", "fired", ALERT, "1-0", "zh") == render_webhook(
+        "json", "fired", ALERT, "1-0"
+    )
+
+
+def test_language_setting_and_per_webhook_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_WEBHOOK_LANGUAGE", "zh")
+    assert Settings().webhook_language == "zh"
+    assert typing.get_args(Settings.model_fields["webhook_language"].annotation) == WEBHOOK_LANGUAGES
+    base = "rules: []\nwebhooks:\n  - {id: w, audience: oncall, url: 'http://x', "
+    assert parse_rules(base + "language: zh}").webhooks[0].language == "zh"
+    assert parse_rules(base + "format: slack}").webhooks[0].language is None
+    with pytest.raises(RuleValidationError, match="webhooks\\[0\\] \\(w\\): language: must be one of"):
+        parse_rules(base + "language: fr}")
+
+
+async def test_the_webhook_language_beats_the_default() -> None:
+    posted: list[dict[str, typing.Any]] = []
+
+    def robot(request: httpx.Request) -> httpx.Response:
+        posted.append(json.loads(request.content))
+        return httpx.Response(200, json={"errcode": 0})
+
+    stream = AlertStream(aioredis.Redis(), key_prefix="unused")  # deliver() never reads it
+    entry = StreamEntry("1-0", "escalated", {**ALERT, "acked_by": "王经理"})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(robot)) as client:
+        for hook_language, default in [("en", "zh"), ("zh", "en"), (None, "zh"), (None, "en")]:
+            target = Webhook.model_validate(
+                {"id": "w", "audience": "oncall", "format": "wecom_text", "url": "http://robot/x",
+                 "language": hook_language}
+            )  # fmt: skip
+            delivery = WebhookDelivery(
+                stream, target, client, backoff_s=0.01, backoff_cap_s=0.01, language=default
+            )
+            assert await delivery.deliver(entry)
+    assert [body["text"]["content"].splitlines()[0] for body in posted] == [
+        WORDED["en"][0],
+        WORDED["zh"][0],
+        WORDED["zh"][0],
+        WORDED["en"][0],
+    ]
+    dispatcher = WebhookDispatcher(stream, backoff_s=0.1, backoff_cap_s=0.1, language="zh")
+    try:
+        dispatcher.sync((target,))  # the last target: no language of its own
+        assert dispatcher.tasks["w"][1].language == "zh"
+    finally:
+        await dispatcher.close()
 
 
 def test_robot_answers_and_dingtalk_signature() -> None:
@@ -247,7 +361,9 @@ async def test_the_worker_pushes_to_the_webhooks_in_the_rules(pipeline: Pipeline
         document = yaml.safe_load(original["yaml"]) or {}
         document["webhooks"] = [
             {"id": f"hook-{run}", "audience": "monitoring", "format": "slack", "url": receiver.url("/ok"),
-             "events": ["fired", "acknowledged"]}
+             "events": ["fired", "acknowledged"]},
+            {"id": f"hook-{run}-zh", "audience": "monitoring", "format": "wecom_text", "language": "zh",
+             "url": receiver.url("/zh"), "events": ["acknowledged"]},
         ]  # fmt: skip
         assert (await http.put("/api/v1/rules", json=document)).status_code == 200
         client = aioredis.Redis.from_url(s.redis_url)
@@ -259,9 +375,12 @@ async def test_the_worker_pushes_to_the_webhooks_in_the_rules(pipeline: Pipeline
             r = await http.post(f"/api/v1/alerts/{fired.alert.alert_id}/ack", json={"by": "hooked"})
             assert r.status_code == 200
             deadline = time.monotonic() + 20
-            got = []
-            while len(got) < 2 and time.monotonic() < deadline:  # other tests' alerts may come too
+            got, zh = [], []
+            while (
+                len(got) < 2 or not zh
+            ) and time.monotonic() < deadline:  # other tests' alerts may come too
                 got = [r for r in receiver.at("/ok") if fired.alert.alert_id in r.body["text"]]
+                zh = [r for r in receiver.at("/zh") if fired.alert.alert_id in r.body["text"]["content"]]
                 await asyncio.sleep(0.1)
         finally:
             await client.aclose()
@@ -271,6 +390,9 @@ async def test_the_worker_pushes_to_the_webhooks_in_the_rules(pipeline: Pipeline
     texts = [r.body["text"] for r in got]
     assert texts[0].startswith("[INFO] Hook") and fired.alert.alert_id in texts[0]
     assert texts[1].startswith("[INFO] ACKNOWLEDGED Hook") and "Acknowledged by hooked" in texts[1]
+    assert zh[0].body["text"]["content"].startswith("【信息】已确认：Hook") and "确认人：hooked" in str(
+        zh[0].body
+    )
 
 
 async def test_a_target_whose_url_variable_is_unset_stays_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -55,7 +55,7 @@ def test_valid_complaint_is_accepted(pipeline: Pipeline) -> None:
 def test_bad_complaint_gets_422_naming_the_field(pipeline: Pipeline, body: dict, field: str) -> None:
     response = _post(pipeline, body)
     assert response.status_code == 422, response.text
-    assert response.json()["message"].startswith(f"{field}:"), response.json()
+    assert response.json()["detail"].startswith(f"{field}:"), response.json()
 
 
 def test_text_over_the_limit_gets_422(pipeline: Pipeline) -> None:
@@ -63,8 +63,8 @@ def test_text_over_the_limit_gets_422(pipeline: Pipeline) -> None:
     assert _post(pipeline, {**VALID, "text": "x" * limit}).status_code == 202
     response = _post(pipeline, {**VALID, "text": "x" * (limit + 1)})
     assert response.status_code == 422
-    assert response.json()["message"].startswith("text:")
-    assert str(limit) in response.json()["message"]
+    assert response.json()["detail"].startswith("text:")
+    assert str(limit) in response.json()["detail"]
 
 
 def test_oversized_body_gets_413(pipeline: Pipeline) -> None:
@@ -95,7 +95,7 @@ def test_batch_rejects_one_bad_item_as_a_whole(pipeline: Pipeline) -> None:
         f"{pipeline.url}/api/v1/complaints/batch", json=body, headers=pipeline.stack.auth(), timeout=10
     )
     assert response.status_code == 422
-    assert response.json()["message"].startswith("complaints.1.channel:")
+    assert response.json()["detail"].startswith("complaints.1.channel:")
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"}])

@@ -294,11 +294,11 @@ def test_labels_are_checked_against_the_taxonomy_and_the_store(learning: Learnin
     )
     unknown_dim = _label(learning, "nope", "colour", "red")
     assert unknown_dim.status_code == 422
-    assert "unknown dimension 'colour'" in unknown_dim.json()["message"]
-    assert unknown_dim.json()["detail"][0]["loc"] == ["body", "dimension"]
+    assert "unknown dimension 'colour'" in unknown_dim.json()["detail"]
+    assert unknown_dim.json()["errors"][0]["loc"] == ["body", "dimension"]
     unknown_tag = _label(learning, "nope", "cause", "weather")
     assert unknown_tag.status_code == 422
-    assert "unknown tag 'weather' for dimension 'cause'" in unknown_tag.json()["message"]
+    assert "unknown tag 'weather' for dimension 'cause'" in unknown_tag.json()["detail"]
     missing = _label(learning, f"never-{secrets.token_hex(4)}", "cause", "fees_pricing")
     assert missing.status_code == 404 and "is not stored" in missing.json()["detail"]
     extra = httpx.post(
@@ -306,7 +306,7 @@ def test_labels_are_checked_against_the_taxonomy_and_the_store(learning: Learnin
         json={"dimension": "cause", "tag": "fees_pricing", "oops": 1},
         headers=learning.auth(),
     )
-    assert extra.status_code == 422 and "oops" in extra.json()["message"]
+    assert extra.status_code == 422 and "oops" in extra.json()["detail"]
     assert httpx.post(f"{url}/bad id/labels", json={}, headers=learning.auth()).status_code in (404, 422)
 
 

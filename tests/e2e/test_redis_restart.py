@@ -181,7 +181,7 @@ def test_redis_restart_keeps_every_alert_once(stack: Stack, tmp_path: Path) -> N
                     f"{pipeline.url}/api/v1/alerts/{alert_id}", headers=pipeline.auth(), timeout=20
                 )
                 assert one.status_code == 503, one.text
-                assert "Redis" in one.json()["message"]
+                assert "Redis" in one.json()["detail"]
                 while time.monotonic() < stopped_at + OUTAGE_S:
                     pipeline.assert_running()
                     time.sleep(1)

@@ -227,8 +227,8 @@ def test_least_sure_first_within_limit_and_dimension(review: Review) -> None:
     assert {t["id"] for t in cause.json()["dimension"]["tags"]} >= {"fees_pricing", "service_attitude"}
     unknown = review.queue(dimension="colour")
     assert unknown.status_code == 422
-    assert "unknown dimension 'colour'" in unknown.json()["message"]
-    assert unknown.json()["detail"][0]["loc"] == ["query", "dimension"]
+    assert "unknown dimension 'colour'" in unknown.json()["detail"]
+    assert unknown.json()["errors"][0]["loc"] == ["query", "dimension"]
     assert review.queue(limit=0).status_code == 422
     dims = httpx.get(
         f"{review.pipeline.url}/api/v1/review/dimensions",

@@ -21,7 +21,7 @@ from storage.alert_stream import AlertStream
 from storage.clickhouse import DriverExecutor, apply_migrations, count_complaints
 from tests.conftest import ROOT, Stack, bootstrap_model, free_port, settings_from_env, worker_topics_declared
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.local_services]
 
 N = 1200
 RATE = 300  # complaints/s: the stream lasts ~4 s, the kill lands in the middle

@@ -13,7 +13,7 @@ from hotline.local_services.base import ServiceError
 from hotline.local_services.processes import port_open
 from tests.conftest import ROOT, Stack, free_port
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.local_services]
 
 
 def test_tansu_start_is_idempotent_and_stop_frees_the_port(tmp_path) -> None:

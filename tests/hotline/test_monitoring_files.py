@@ -10,7 +10,10 @@ import json
 import re
 
 import yaml
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
+from api.api_metrics import install_api_metrics
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -19,12 +22,16 @@ _SUFFIXES = ("_total", "_bucket", "_sum", "_count")
 
 
 def _exported_metric_names() -> set[str]:
-    """Every ``hotline_*`` metric name the code registers (a string literal in api/ or streams/)."""
+    """Every ``hotline_*`` metric name the code registers (a string literal in api/ or streams/), and
+    the API's request metrics as its registry holds them after one request."""
     names: set[str] = set()
     for package in ("api", "streams"):
         for source in (ROOT / package).rglob("*.py"):
             names |= set(re.findall(r'"(hotline_[a-z_]+)"', source.read_text(encoding="utf-8")))
-    return names
+    app = FastAPI()
+    api_metrics = install_api_metrics(app)
+    TestClient(app).get("/anything")
+    return names | {metric.name for metric in api_metrics.registry.collect()}
 
 
 def _base_name(name: str) -> str:

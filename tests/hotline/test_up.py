@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import BANKING77, ROOT, Stack, free_port
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.local_services]
 
 
 class Up:

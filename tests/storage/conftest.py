@@ -1,4 +1,5 @@
-"""ClickHouse fixtures: the local 18.16 server started by our own code, and chdb (current ClickHouse).
+"""ClickHouse fixtures: the local 18.16 server started by our own code (with ``make test-external``
+the server ``HOTLINE_CLICKHOUSE_URL`` names instead), and chdb (current ClickHouse).
 
 Schema and query tests take ``clickhouse_connect``/``clickhouse_executor``, which are parametrized over
 both engines, each test on a database of its own. chdb binds one data path per process, so every
@@ -7,6 +8,7 @@ chdb executor in the test run uses the session's ``chdb_path``.
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,6 +21,7 @@ import pytest
 
 from hotline.local_services import clickhouse as local_clickhouse
 from storage.clickhouse import ChdbExecutor, ClickHouseExecutor, DriverExecutor
+from tests.conftest import EXTERNAL
 
 Connect = Callable[[], ClickHouseExecutor]
 #: A fixed minute, so rollup tests know which minute buckets they fill.
@@ -41,9 +44,24 @@ class LocalClickHouse:
         return f"clickhouse://default:@127.0.0.1:{self.tcp_port}/{database}"
 
 
+@dataclass(frozen=True)
+class ExternalClickHouse:
+    """The server of ``HOTLINE_CLICKHOUSE_URL`` (``make test-external``); each test its own database."""
+
+    server_url: str
+
+    def url(self, database: str) -> str:
+        return f"{self.server_url}/{database}"
+
+
 @pytest.fixture(scope="session")
-def clickhouse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalClickHouse]:
+def clickhouse_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalClickHouse | ExternalClickHouse]:
     """Debian's clickhouse-server, started by ``hotline.local_services.clickhouse`` on free ports."""
+    if EXTERNAL:
+        yield ExternalClickHouse(os.environ["HOTLINE_CLICKHOUSE_URL"].rsplit("/", 1)[0])
+        return
     server = LocalClickHouse(tmp_path_factory.mktemp("clickhouse-state"), unused_port(), unused_port())
     local_clickhouse.start(server.state_dir, server.tcp_port, server.http_port)
     try:
@@ -64,7 +82,7 @@ def clickhouse_connect(request: pytest.FixtureRequest) -> Iterator[Connect]:
     database = f"t_{uuid.uuid4().hex[:12]}"
     made: list[ClickHouseExecutor] = []
     if request.param == "server":
-        server: LocalClickHouse = request.getfixturevalue("clickhouse_server")
+        server: LocalClickHouse | ExternalClickHouse = request.getfixturevalue("clickhouse_server")
 
         def connect() -> ClickHouseExecutor:
             made.append(DriverExecutor.from_url(server.url(database)))

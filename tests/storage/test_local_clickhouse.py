@@ -21,7 +21,7 @@ from storage.clickhouse import (
     minute_counts,
 )
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.local_services]
 BASE_TIME = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # the make_complaint fixture's base minute
 
 

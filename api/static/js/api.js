@@ -53,8 +53,12 @@ async function request(method, path, params, body) {
   });
   if (response.status === 401) unauthorized();
   if (!response.ok) {
+    // Every error is RFC 9457 problem details: `detail` says what, `request_id` finds the log lines.
     let detail = response.statusText;
-    try { detail = JSON.stringify((await response.json()).detail); } catch { /* not JSON */ }
+    try {
+      const problem = await response.json();
+      detail = problem.request_id ? `${problem.detail} (request ${problem.request_id})` : String(problem.detail);
+    } catch { /* not JSON */ }
     throw new ApiError(response.status, detail);
   }
   return response;
