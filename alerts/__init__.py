@@ -34,7 +34,13 @@ from alerts.lifecycle import (
     merge_repeat,
     resolve,
 )
-from alerts.live_call_rules import LiveCallRule, RiskyUtterance, build_live_call_alert
+from alerts.live_call_rules import (
+    AgentPhraseRule,
+    LiveCallRule,
+    RiskyUtterance,
+    build_agent_phrase_alert,
+    build_live_call_alert,
+)
 from alerts.regulator_rules import RegulatorRule, build_regulator_alert
 from alerts.routing import AlertViewer, audiences_of
 from alerts.rules import (
@@ -93,6 +99,7 @@ __all__ = [
     "STOPPED_BY",
     "WEBHOOK_FORMATS",
     "WEBHOOK_LANGUAGES",
+    "AgentPhraseRule",
     "Alert",
     "AlertEventType",
     "AlertStatus",
@@ -134,6 +141,7 @@ __all__ = [
     "alert_times",
     "audiences_of",
     "backoff_delays",
+    "build_agent_phrase_alert",
     "build_deadline_alert",
     "build_live_call_alert",
     "build_regulator_alert",

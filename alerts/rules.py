@@ -15,7 +15,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from alerts.deadlines import DeadlineRule
-from alerts.live_call_rules import LiveCallRule
+from alerts.live_call_rules import AgentPhraseRule, LiveCallRule
 from alerts.regulator_rules import RegulatorRule
 from alerts.rule_base import (
     ANY_TAG,
@@ -42,6 +42,7 @@ __all__ = [
     "GROUP_FIELDS",
     "SEVERITIES",
     "SEVERITY_RANK",
+    "AgentPhraseRule",
     "Audience",
     "DeadlineRule",
     "GroupField",
@@ -150,7 +151,7 @@ class ThresholdRule(RuleBase):
 
 #: Every kind of rule (pydantic picks the model by ``kind``).
 Rule = Annotated[
-    ThresholdRule | SurgeRule | SilenceRule | RegulatorRule | DeadlineRule | LiveCallRule,
+    ThresholdRule | SurgeRule | SilenceRule | RegulatorRule | DeadlineRule | LiveCallRule | AgentPhraseRule,
     Field(discriminator="kind"),
 ]
 

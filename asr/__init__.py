@@ -20,6 +20,7 @@ from asr.audio_format import (
     frame_bytes,
     read_wav,
     sniff_container,
+    split_channels,
     split_frames,
     strip_wav_header,
 )
@@ -43,7 +44,9 @@ from asr.model_cache import (
 from asr.model_language import model_language
 from asr.model_view import NO_DITHER, make_model_view
 from asr.recognizer_pool import PooledRecognizer, RecognizerPool
-from asr.recognizer_session import RecognizerSession, Reply, Utterance, Word, parse_result
+from asr.recognizer_session import RecognizerSession, Reply, Speaker, Utterance, Word, parse_result
+from asr.sentences import as_sentence
+from asr.two_channel_session import TwoChannelSession
 from asr.vosk_protocol import (
     CLOSE_INTERNAL_ERROR,
     CLOSE_INVALID_PAYLOAD,
@@ -96,10 +99,13 @@ __all__ = [
     "ResetMessage",
     "RiskLevel",
     "RiskScore",
+    "Speaker",
+    "TwoChannelSession",
     "UnsupportedSampleRate",
     "Utterance",
     "WavAudio",
     "Word",
+    "as_sentence",
     "audio_error",
     "check_pcm_frame",
     "check_sample_rate",
@@ -119,6 +125,7 @@ __all__ = [
     "resolve_model_path",
     "risk_phrases",
     "sniff_container",
+    "split_channels",
     "split_frames",
     "strip_wav_header",
 ]

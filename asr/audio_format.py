@@ -1,9 +1,12 @@
-"""Audio checks: what a call may send us (PCM s16le mono at 8 or 16 kHz) and what is refused.
+"""Audio checks: what a call may send us (PCM s16le at 8 or 16 kHz, mono or two-channel) and what
+is refused.
 
 Telephony connectors stream raw PCM and recorders upload WAV files. Anything else (a compressed
-codec, a container, stereo, 8-bit or float samples, an odd rate) would be decoded by Vosk as noise
-without any error, so it is refused here with a reason that names the problem. Raw mu-law/A-law
-bytes carry no header and cannot be told from PCM noise; connectors must decode them first.
+codec, a container, more than two channels, 8-bit or float samples, an odd rate) would be decoded by
+Vosk as noise without any error, so it is refused here with a reason that names the problem. Raw
+mu-law/A-law bytes carry no header and cannot be told from PCM noise; connectors must decode them
+first. Two channels are one speaker each (recorders and Asterisk's MixMonitor put caller and agent
+apart); :func:`split_channels` deinterleaves them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 __all__ = [
     "SAMPLE_WIDTH",
@@ -26,6 +31,7 @@ __all__ = [
     "frame_bytes",
     "read_wav",
     "sniff_container",
+    "split_channels",
     "split_frames",
     "strip_wav_header",
 ]
@@ -34,6 +40,8 @@ __all__ = [
 SUPPORTED_SAMPLE_RATES: tuple[int, ...] = (8000, 16000)
 #: Bytes per sample of PCM s16le.
 SAMPLE_WIDTH = 2
+#: Mono, or two channels (one speaker each).
+SUPPORTED_CHANNELS = (1, 2)
 
 _WAVE_FORMAT_PCM = 0x0001
 _WAVE_FORMAT_EXTENSIBLE = 0xFFFE
@@ -112,9 +120,9 @@ def sniff_container(data: bytes) -> str | None:
     return None
 
 
-def check_pcm_frame(frame: bytes, *, max_bytes: int, first: bool = False) -> None:
-    """Raise unless ``frame`` can be PCM s16le: at most ``max_bytes``, whole samples, and (for the
-    ``first`` frame of a call) no codec or container header.
+def check_pcm_frame(frame: bytes, *, max_bytes: int, first: bool = False, channels: int = 1) -> None:
+    """Raise unless ``frame`` can be PCM s16le: at most ``max_bytes``, whole samples (of every
+    channel), and (for the ``first`` frame of a call) no codec or container header.
 
     Examples
     --------
@@ -132,32 +140,38 @@ def check_pcm_frame(frame: bytes, *, max_bytes: int, first: bool = False) -> Non
             raise NotPcmAudio(f"audio looks like {container}, not raw PCM s16le mono")
     if len(frame) % SAMPLE_WIDTH:
         raise NotPcmAudio(f"frame of {len(frame)} bytes is not whole 16-bit samples: send PCM s16le mono")
+    if len(frame) % (SAMPLE_WIDTH * channels):
+        raise NotPcmAudio(f"frame of {len(frame)} bytes is not whole samples of {channels} channels")
 
 
 @dataclass(frozen=True, slots=True)
 class WavAudio:
-    """The PCM samples of a WAV file and their rate."""
+    """The PCM samples of a WAV file (interleaved when two channels), their rate and channels."""
 
     sample_rate: int
     pcm: bytes
+    channels: int = 1
 
     @property
     def duration_s(self) -> float:
-        return len(self.pcm) / (SAMPLE_WIDTH * self.sample_rate)
+        return len(self.pcm) / (SAMPLE_WIDTH * self.channels * self.sample_rate)
 
 
 def read_wav(data: bytes, supported: Sequence[int] = SUPPORTED_SAMPLE_RATES) -> WavAudio:
-    """The samples of a PCM s16le mono WAV file at a supported rate; raise an AudioError otherwise.
+    """The samples of a PCM s16le WAV file (mono or two channels) at a supported rate; raise an
+    AudioError otherwise.
 
     Examples
     --------
     >>> header = _wav_header(8000, channels=1, bits=16, data_bytes=4)
     >>> read_wav(header + b"\\x01\\x00\\x02\\x00")
-    WavAudio(sample_rate=8000, pcm=b'\\x01\\x00\\x02\\x00')
-    >>> read_wav(_wav_header(8000, channels=2, bits=16, data_bytes=0))
+    WavAudio(sample_rate=8000, pcm=b'\\x01\\x00\\x02\\x00', channels=1)
+    >>> read_wav(_wav_header(8000, channels=2, bits=16, data_bytes=4) + bytes(4)).channels
+    2
+    >>> read_wav(_wav_header(8000, channels=6, bits=16, data_bytes=0))
     Traceback (most recent call last):
     ...
-    asr.audio_format.NotPcmAudio: WAV has 2 channels; send mono
+    asr.audio_format.NotPcmAudio: WAV has 6 channels; send mono, or two (caller and agent)
     """
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         container = sniff_container(data)
@@ -185,21 +199,20 @@ def read_wav(data: bytes, supported: Sequence[int] = SUPPORTED_SAMPLE_RATES) -> 
     format_tag, channels, rate, bits = fmt
     if format_tag != _WAVE_FORMAT_PCM:
         raise NotPcmAudio(f"WAV is encoded (format tag 0x{format_tag:04x}), not PCM; send PCM s16le")
-    if channels != 1:
-        raise NotPcmAudio(f"WAV has {channels} channels; send mono")
+    if channels not in SUPPORTED_CHANNELS:
+        raise NotPcmAudio(f"WAV has {channels} channels; send mono, or two (caller and agent)")
     if bits != 8 * SAMPLE_WIDTH:
         raise NotPcmAudio(f"WAV has {bits}-bit samples; send 16-bit PCM")
     rate = check_sample_rate(rate, supported)
-    if len(pcm) % SAMPLE_WIDTH:
-        pcm = pcm[:-1]
-    return WavAudio(rate, bytes(pcm))
+    whole = len(pcm) - len(pcm) % (SAMPLE_WIDTH * channels)  # a truncated last sample is dropped
+    return WavAudio(rate, bytes(pcm[:whole]), channels)
 
 
-def strip_wav_header(frame: bytes, sample_rate: int) -> bytes:
+def strip_wav_header(frame: bytes, sample_rate: int, channels: int = 1) -> bytes:
     """The PCM after a WAV header some connectors send in their first frame.
 
-    The header must declare PCM s16le mono at ``sample_rate`` (the rate the call was configured
-    with); the data chunk's size is ignored because a streamed header cannot know it.
+    The header must declare PCM s16le at ``sample_rate`` with ``channels`` (what the call was
+    configured with); the data chunk's size is ignored because a streamed header cannot know it.
     """
     if len(frame) < 12 or frame[8:12] != b"WAVE":
         raise NotPcmAudio("audio starts with a RIFF header that is not WAVE")
@@ -211,9 +224,10 @@ def strip_wav_header(frame: bytes, sample_rate: int) -> bytes:
         if chunk_id == b"data":
             if fmt is None:
                 raise MalformedWav("WAV data chunk comes before its fmt chunk")
-            format_tag, channels, rate, bits = fmt
-            if (format_tag, channels, bits) != (_WAVE_FORMAT_PCM, 1, 8 * SAMPLE_WIDTH):
-                raise NotPcmAudio("WAV header does not declare PCM s16le mono")
+            format_tag, fmt_channels, rate, bits = fmt
+            if (format_tag, fmt_channels, bits) != (_WAVE_FORMAT_PCM, channels, 8 * SAMPLE_WIDTH):
+                layout = "mono" if channels == 1 else f"with {channels} channels"
+                raise NotPcmAudio(f"WAV header does not declare PCM s16le {layout} (the call's config)")
             if rate != sample_rate:
                 raise UnsupportedSampleRate(
                     f"WAV header says {rate} Hz but the call was configured for {sample_rate} Hz"
@@ -225,13 +239,23 @@ def strip_wav_header(frame: bytes, sample_rate: int) -> bytes:
     raise MalformedWav("the first frame holds a WAV header without its data chunk")
 
 
-def frame_bytes(sample_rate: int, seconds: float) -> int:
-    """Bytes of PCM s16le mono for ``seconds`` at ``sample_rate`` (whole samples).
+def frame_bytes(sample_rate: int, seconds: float, channels: int = 1) -> int:
+    """Bytes of PCM s16le for ``seconds`` at ``sample_rate`` (whole samples of every channel).
 
-    >>> frame_bytes(8000, 0.2)
-    3200
+    >>> frame_bytes(8000, 0.2), frame_bytes(8000, 0.2, channels=2)
+    (3200, 6400)
     """
-    return max(1, round(sample_rate * seconds)) * SAMPLE_WIDTH
+    return max(1, round(sample_rate * seconds)) * SAMPLE_WIDTH * channels
+
+
+def split_channels(pcm: bytes) -> tuple[bytes, bytes]:
+    """The two channels of interleaved two-channel PCM s16le, each as mono PCM.
+
+    >>> split_channels(b"\\x01\\x00\\x02\\x00\\x03\\x00\\x04\\x00")
+    (b'\\x01\\x00\\x03\\x00', b'\\x02\\x00\\x04\\x00')
+    """
+    samples = np.frombuffer(pcm, dtype="<i2").reshape(-1, 2)
+    return samples[:, 0].tobytes(), samples[:, 1].tobytes()
 
 
 def split_frames(pcm: bytes, size: int) -> Iterator[bytes]:

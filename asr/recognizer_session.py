@@ -20,7 +20,10 @@ from asr.audio_format import SAMPLE_WIDTH
 from asr.model_cache import import_vosk, missing_words
 from asr.recognizer_pool import PooledRecognizer, RecognizerPool
 
-__all__ = ["RecognizerSession", "Reply", "Utterance", "Word", "parse_result"]
+__all__ = ["RecognizerSession", "Reply", "Speaker", "Utterance", "Word", "parse_result"]
+
+#: Who said an utterance: one side of a two-channel call, or both voices of a mono one.
+Speaker = Literal["customer", "agent", "mixed"]
 
 #: The out-of-grammar token; added to a phrase list when the model knows it.
 UNKNOWN_WORD = "[unk]"
@@ -38,10 +41,11 @@ class Word:
 
 @dataclass(frozen=True, slots=True)
 class Utterance:
-    """A final result: the words between two endpoints."""
+    """A final result: the words between two endpoints, and who said them."""
 
     text: str
     words: tuple[Word, ...]
+    speaker: Speaker = "mixed"
 
     @property
     def start(self) -> float:
@@ -59,12 +63,18 @@ class Utterance:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What one frame produced: the text frame to send, and the recognized text."""
+    """What one frame produced: the text frame to send, and the recognized text (a two-channel
+    frame can end an utterance on each channel)."""
 
     kind: Literal["partial", "result"]
     message: str
     partial: str = ""
-    utterance: Utterance | None = None
+    utterances: tuple[Utterance, ...] = ()
+
+    @property
+    def utterance(self) -> Utterance | None:
+        """The first utterance the frame ended, if any."""
+        return self.utterances[0] if self.utterances else None
 
 
 def parse_result(raw: str) -> Utterance | None:
@@ -194,7 +204,7 @@ class RecognizerSession:
         if not self.words:
             # The client did not ask for word timings: answer like vosk-server without SetWords.
             message = _without_words(raw, utterance)
-        return Reply("result", message, utterance=utterance)
+        return Reply("result", message, utterances=(utterance,) if utterance is not None else ())
 
     def _grammar(self, model: Any, phrases: Sequence[str]) -> list[str]:
         words = [word for phrase in phrases for word in phrase.split()]

@@ -8,6 +8,9 @@ A client sends, in this order:
 2. binary frames of PCM s16le mono (typically 0.2 s each), each answered by exactly one text frame,
    ``{"partial": "..."}`` or a result ``{"result": [...], "text": "..."}`` (``{"alternatives":
    [...]}`` with ``max_alternatives``);
+   Our extension for two-channel calls: ``"channels": 2`` (interleaved stereo, caller and agent
+   apart) and ``"customer_channel": 0|1`` (which one is the caller; default the server's setting);
+   each reply then holds both channels (``asr.two_channel_session``);
 3. optionally ``{"reset" : 1}`` between frames: answered by the result so far, and the call goes on;
 4. the text frame ``{"eof" : 1}``, answered by the final result, after which the server closes.
 
@@ -86,6 +89,8 @@ class ConfigMessage:
     phrase_list: tuple[str, ...] | None = None
     partial_words: bool | None = None
     model: str | None = None
+    channels: int | None = None
+    customer_channel: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -220,7 +225,18 @@ def _parse_config(config: object, max_alternatives: int) -> ConfigMessage:
                 f"of at most {_MAX_PHRASE_CHARS} characters",
             )
         phrases = tuple(p.strip() for p in phrases)
-    known = {"sample_rate", "words", "max_alternatives", "phrase_list", "partial_words", "model"}
+    channels = _choice(config.get("channels"), "channels", (1, 2))
+    customer_channel = _choice(config.get("customer_channel"), "customer_channel", (0, 1))
+    known = {
+        "sample_rate",
+        "words",
+        "max_alternatives",
+        "phrase_list",
+        "partial_words",
+        "model",
+        "channels",
+        "customer_channel",
+    }
     return ConfigMessage(
         sample_rate=_number(rate, "sample_rate") if rate is not None else None,
         words=_flag(words, "words") if words is not None else None,
@@ -228,8 +244,21 @@ def _parse_config(config: object, max_alternatives: int) -> ConfigMessage:
         phrase_list=phrases,
         partial_words=_flag(partial_words, "partial_words") if partial_words is not None else None,
         model=model,
+        channels=channels,
+        customer_channel=customer_channel,
         extra={k: v for k, v in config.items() if k not in known},
     )
+
+
+def _choice(value: object, name: str, allowed: tuple[int, ...]) -> int | None:
+    """A small whole number from ``allowed`` (read like vosk-server reads numbers), or None."""
+    if value is None:
+        return None
+    number = _number(value, name)
+    if number not in allowed:
+        choices = " or ".join(str(a) for a in allowed)
+        raise ProtocolError(CLOSE_INVALID_PAYLOAD, f"config.{name} must be {choices}, not {value!r}")
+    return int(number)
 
 
 def audio_error(exc: AudioError) -> ProtocolError:

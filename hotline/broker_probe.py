@@ -19,14 +19,16 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from hotline.settings import Settings
 
-__all__ = ["BrokerUnreachable", "probe_broker_kind", "with_broker_kind"]
+__all__ = ["API_PROBE_TIMEOUT_S", "BrokerUnreachable", "probe_broker_kind", "with_broker_kind"]
 
 log = logging.getLogger(__name__)
 
 #: The Kafka API (key 23) that tells a Kafka from Tansu.
 OFFSET_FOR_LEADER_EPOCH = 23
-#: How long a starting process waits for the broker to answer (compose starts them together).
+#: How long a starting worker waits for the broker to answer (compose starts them together).
 PROBE_TIMEOUT_S = 60.0
+#: The API waits less: it serves (503 for ingest, /readyz naming the broker) while the broker is down.
+API_PROBE_TIMEOUT_S = 5.0
 
 
 class BrokerUnreachable(RuntimeError):
@@ -60,10 +62,26 @@ async def probe_broker_kind(
     return "kafka" if OFFSET_FOR_LEADER_EPOCH in served else "tansu"
 
 
-def with_broker_kind(settings: Settings) -> Settings:
-    """``settings`` with ``broker_kind`` ``tansu`` or ``kafka``: asked of the broker when ``auto``."""
+def with_broker_kind(
+    settings: Settings, *, timeout_s: float = PROBE_TIMEOUT_S, unreachable: Literal["kafka"] | None = None
+) -> Settings:
+    """``settings`` with ``broker_kind`` ``tansu`` or ``kafka``: asked of the broker when ``auto``.
+
+    A broker that does not answer within ``timeout_s`` raises :class:`BrokerUnreachable`, unless
+    ``unreachable`` names the kind to assume (the API starts without its broker and answers 503
+    until it is back; Kafka's settings are the safe ones).
+    """
     if settings.broker_kind != "auto":
         return settings
-    kind = asyncio.run(probe_broker_kind(settings.kafka_bootstrap))
-    log.info("the broker at %s is %s", settings.kafka_bootstrap, "Tansu" if kind == "tansu" else "a Kafka")
+    try:
+        kind = asyncio.run(probe_broker_kind(settings.kafka_bootstrap, timeout_s=timeout_s))
+    except BrokerUnreachable as exc:
+        if unreachable is None:
+            raise
+        log.warning("%s; going on with the settings for %s", exc, unreachable)
+        kind = unreachable
+    else:
+        log.info(
+            "the broker at %s is %s", settings.kafka_bootstrap, "Tansu" if kind == "tansu" else "a Kafka"
+        )
     return settings.model_copy(update={"broker_kind": kind})

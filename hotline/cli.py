@@ -61,12 +61,15 @@ def _settings() -> Settings:
     return get_settings()
 
 
-def _broker_settings() -> Settings:
-    """Settings of a process that talks to the broker: ``auto`` resolved by asking it."""
-    from hotline.broker_probe import BrokerUnreachable, with_broker_kind
+def _broker_settings(*, api: bool = False) -> Settings:
+    """Settings of a process that talks to the broker: ``auto`` resolved by asking it (the API
+    starts even when the broker does not answer)."""
+    from hotline.broker_probe import API_PROBE_TIMEOUT_S, BrokerUnreachable, with_broker_kind
 
     _setup_logging()
     try:
+        if api:
+            return with_broker_kind(_settings(), timeout_s=API_PROBE_TIMEOUT_S, unreachable="kafka")
         return with_broker_kind(_settings())
     except BrokerUnreachable as exc:
         raise _fail(str(exc)) from None
@@ -169,7 +172,7 @@ def api() -> None:
     """Serve the HTTP API, websockets and dashboard."""
     import uvicorn
 
-    settings = _broker_settings()
+    settings = _broker_settings(api=True)
     from api.app import create_app
     from hotline.log_setup import logging_config
 
@@ -533,6 +536,29 @@ def bench_asr(
             worker_pid=worker_pid,
             api_pid=api_pid,
         )
+    )
+    typer.echo(orjson.dumps(context.report(result)).decode())
+
+
+@bench_app.command("recordings")
+def bench_recordings(
+    recordings: Annotated[int, typer.Option(min=1, help="Recordings uploaded, one after another.")] = 3,
+    seconds: Annotated[float, typer.Option(min=5.0, help="Seconds of audio per recording.")] = 120.0,
+    channels: Annotated[
+        int, typer.Option(min=1, max=2, help="2: caller and agent on their own channels.")
+    ] = 2,
+) -> None:
+    """Recorded calls through POST /api/v1/calls: wall time to transcribe, speed vs real time."""
+    import orjson
+
+    from hotline.bench.recordings import run_recordings_bench
+    from hotline.bench.run_context import RunContext
+
+    _setup_logging()
+    settings = _settings()
+    context = RunContext(settings)
+    result = asyncio.run(
+        run_recordings_bench(settings, recordings=recordings, seconds=seconds, channels=channels)
     )
     typer.echo(orjson.dumps(context.report(result)).decode())
 

@@ -237,6 +237,11 @@ class Settings(BaseSettings):
     asr_default_sample_rate: Literal[8000, 16000] = Field(
         8000, description="Sample rate of a call whose connector sends no config message."
     )
+    asr_customer_channel: Literal[0, 1] = Field(
+        0,
+        description="Two-channel calls: the caller's channel (0 = left, as recorders and Asterisk's"
+        " MixMonitor write it); the other is the agent's. A call's config may say otherwise.",
+    )
     asr_max_pending_frames: int = Field(
         50, ge=1, description="Frames queued per call in a worker before it pauses intake (backpressure)."
     )

@@ -107,7 +107,7 @@ if tonumber(ARGV[2]) == 0 then redis.call('DEL', KEYS[1]) else redis.call('PEXPI
 return 1
 """
 
-_FLOAT_FIELDS = ("started_at", "last_activity", "ended_at", "audio_seconds", "max_risk")
+_FLOAT_FIELDS = ("started_at", "last_activity", "ended_at", "audio_seconds", "max_risk", "duration_s")
 _INT_FIELDS = ("sample_rate", "utterances")
 _JSON_FIELDS = ("options", "metadata")
 
@@ -174,9 +174,14 @@ class LiveCallStore:
         sample_rate: int,
         options: dict[str, Any],
         metadata: dict[str, Any],
+        duration_s: float = 0.0,
     ) -> OpenResult:
-        """Create the call unless it exists; say whether it was ``created``, is ``live`` or ``ended``."""
+        """Create the call unless it exists; say whether it was ``created``, is ``live`` or ``ended``.
+
+        ``duration_s`` is a recording's length (0 for a live call), so its progress can be told."""
         fields: list[Any] = [
+            "duration_s",
+            repr(float(duration_s)),
             "source",
             source,
             "started_at",

@@ -16,7 +16,16 @@ from typing import Any
 
 import faust
 
-from asr import EscalationRiskScorer, RecognizerSession, Reply, Utterance, error_message
+from asr import (
+    EscalationRiskScorer,
+    RecognizerSession,
+    Reply,
+    RiskScore,
+    TwoChannelSession,
+    Utterance,
+    as_sentence,
+    error_message,
+)
 from storage.call_live_state import LiveCallStore
 from streams.call_records import (
     CallAudio,
@@ -30,7 +39,14 @@ from streams.call_topics import calls_ended, calls_utterances
 from streams.records import ComplaintEvent
 from streams.topics import complaints_in
 
-__all__ = ["TranscribedCall", "end_call", "error_envelope", "publish_utterance", "reply_envelope"]
+__all__ = [
+    "TranscribedCall",
+    "end_call",
+    "error_envelope",
+    "publish_utterance",
+    "publish_utterances",
+    "reply_envelope",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +60,7 @@ class TranscribedCall:
     queue: asyncio.Queue[tuple[faust.EventT | None, CallAudio | None]]
     tp: Any = None
     task: asyncio.Task[None] | None = None
-    session: RecognizerSession | None = None
+    session: RecognizerSession | TwoChannelSession | None = None
     connection: str = ""
     started_at: float = 0.0
     metadata: CallMetadata = field(default_factory=CallMetadata)
@@ -80,17 +96,41 @@ def error_envelope(connection: str, seq: int, reason: str, code: int) -> dict[st
     }
 
 
+#: An agent's words are not the caller escalating: they are scored by agent rules instead.
+_NOT_SCORED = RiskScore(0.0, "none", ())
+
+
+async def publish_utterances(
+    store: LiveCallStore,
+    scorer: EscalationRiskScorer,
+    call: TranscribedCall,
+    reply: Reply,
+    *,
+    language: str | None,
+) -> None:
+    """Publish every utterance a reply ended (a two-channel frame can end one per speaker)."""
+    for utterance in reply.utterances:
+        await publish_utterance(store, scorer, call, utterance, language=language)
+
+
 async def publish_utterance(
-    store: LiveCallStore, scorer: EscalationRiskScorer, call: TranscribedCall, utterance: Utterance
+    store: LiveCallStore,
+    scorer: EscalationRiskScorer,
+    call: TranscribedCall,
+    utterance: Utterance,
+    *,
+    language: str | None = None,
 ) -> UtteranceEvent:
-    """Score ``utterance``, append it to the call's transcript in Redis, send it to ``calls.utterances``."""
+    """Score ``utterance`` (the caller's words only), write it as a sentence, append it to the call's
+    transcript in Redis, send it to ``calls.utterances``."""
     index = await store.reserve_utterance_index(call.call_id)
-    risk = scorer.score_one(utterance.text)
+    risk = _NOT_SCORED if utterance.speaker == "agent" else scorer.score_one(utterance.text)
     event = UtteranceEvent(
         utterance_id=f"{call.call_id}:{index}",
         call_id=call.call_id,
         index=index,
-        text=utterance.text,
+        text=as_sentence(utterance.text, language),
+        speaker=utterance.speaker,
         words=tuple(WordTiming(word=w.word, start=w.start, end=w.end, conf=w.conf) for w in utterance.words),
         start_s=utterance.start,
         end_s=utterance.end,
@@ -111,20 +151,24 @@ async def publish_utterance(
 
 
 async def end_call(store: LiveCallStore, call: TranscribedCall, reason: str, *, max_text_chars: int) -> None:
-    """The transcript becomes a ``voice`` complaint (cut to ``max_text_chars``, what the API accepts)
-    and a ``CallEnded``; then the call is ended."""
+    """The caller's words become a ``voice`` complaint (cut to ``max_text_chars``, what the API
+    accepts; on a two-channel call the agent's words are left out), the whole transcript a
+    ``CallEnded``; then the call is ended."""
     ended_at = time.time()
     state = await store.get_call(call.call_id) or {}
     utterances = await store.utterances(call.call_id)
     transcript = " ".join(u["text"] for u in utterances if u.get("text"))
+    complaint_text = " ".join(
+        u["text"] for u in utterances if u.get("text") and u.get("speaker", "mixed") != "agent"
+    )
     audio_seconds = call.session.audio_seconds if call.session else 0.0
     meta = call.metadata
     complaint_id = None
-    if transcript:
+    if complaint_text:
         complaint_id = complaint_id_for_call(call.call_id)
         complaint = ComplaintEvent(
             event_id=complaint_id,
-            text=transcript[:max_text_chars],
+            text=complaint_text[:max_text_chars],
             channel="voice",
             branch=meta.branch,
             line=meta.line,

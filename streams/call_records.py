@@ -69,12 +69,16 @@ class RecognizerOptions(_CallEvent):
     max_alternatives: int = Field(0, ge=0, le=1000)  # the API holds calls to its configured cap
     phrase_list: tuple[str, ...] | None = None
     partial_words: bool = False
+    #: 2: interleaved stereo, one speaker per channel; ``customer_channel`` is the caller's.
+    channels: Literal[1, 2] = 1
+    customer_channel: Literal[0, 1] = 0
 
 
 class CallAudio(_CallEvent):
     """One step of a call, on ``calls.audio`` (live) or ``calls.recorded`` (upload), keyed by call id.
 
-    ``start`` opens the call (with its options and metadata), ``audio`` carries PCM s16le mono,
+    ``start`` opens the call (with its options and metadata), ``audio`` carries PCM s16le (mono, or
+    interleaved two-channel when the options say so),
     ``reset`` asks for the result so far (the call goes on), ``eof`` ends it. ``connection`` and
     ``seq`` identify the websocket connection and its frame, so each reply reaches the connection
     that sent the frame.
@@ -106,7 +110,10 @@ class UtteranceEvent(_CallEvent):
     utterance_id: str = Field(description="`<call_id>:<index>`: unique per call and position.")
     call_id: CallId
     index: int = Field(ge=0, description="Position in the call, from 0.")
-    text: str
+    text: str = Field(description="The utterance written as a sentence (asr.as_sentence).")
+    speaker: Literal["customer", "agent", "mixed"] = Field(
+        "mixed", description="customer/agent on two-channel calls; mixed: both voices of a mono call."
+    )
     words: tuple[WordTiming, ...] = ()
     start_s: float = Field(description="Seconds from the start of the call's audio.")
     end_s: float

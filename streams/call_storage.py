@@ -58,6 +58,7 @@ def utterance_row(event: UtteranceEvent) -> dict[str, Any]:
         "start_s": event.start_s,
         "end_s": event.end_s,
         "text": event.text,
+        "speaker": event.speaker,
         "words": [w.word for w in event.words],
         "word_starts": [w.start for w in event.words],
         "word_ends": [w.end for w in event.words],

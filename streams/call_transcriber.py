@@ -38,6 +38,7 @@ from asr import (
     RecognizerPool,
     RecognizerSession,
     Reply,
+    TwoChannelSession,
     load_model,
     model_language,
     resolve_model_path,
@@ -50,7 +51,7 @@ from streams.call_outcomes import (
     TranscribedCall,
     end_call,
     error_envelope,
-    publish_utterance,
+    publish_utterances,
     reply_envelope,
 )
 from streams.call_records import CallAudio, CallMetadata, RecognizerOptions
@@ -80,6 +81,7 @@ class CallTranscriber(Service):
         )
         LIVE_CALLS.set_function(lambda: len(self.calls))
         self.scorer = EscalationRiskScorer()
+        self.language: str | None = None  # the model's, once loaded: how utterances are written
         self.recognizers: RecognizerPool | None = None  # once the model is loaded
         self._model_task: asyncio.Task[Any] | None = None
         self._stalled_since: float | None = None
@@ -242,8 +244,7 @@ class CallTranscriber(Service):
             await self._answer(call, record, reply)
             return False
         reply = await loop.run_in_executor(self.pool, call.session.finish)
-        if reply.utterance is not None:
-            await publish_utterance(self.store, self.scorer, call, reply.utterance)
+        await self._publish(call, reply)
         # Ended before the final reply goes out: a connector that reconnects once it has the final
         # result must find the call ended.
         reason = "upload" if call.source == "upload" else "eof"
@@ -269,9 +270,9 @@ class CallTranscriber(Service):
             log.info("resuming call %s on this worker", call.call_id)
         try:
             model = await self._model()
-            call.session = await asyncio.get_running_loop().run_in_executor(
-                self.pool,
-                lambda: RecognizerSession(
+
+            def one_channel() -> RecognizerSession:
+                return RecognizerSession(
                     model,
                     options.sample_rate,
                     words=options.words,
@@ -279,8 +280,14 @@ class CallTranscriber(Service):
                     phrases=options.phrase_list,
                     partial_words=options.partial_words,
                     pool=self.recognizers,
-                ),
-            )
+                )
+
+            def session() -> RecognizerSession | TwoChannelSession:
+                if options.channels == 2:  # caller and agent apart: a recognizer each
+                    return TwoChannelSession(one_channel, customer_channel=options.customer_channel)
+                return one_channel()
+
+            call.session = await asyncio.get_running_loop().run_in_executor(self.pool, session)
         except (ModelNotFoundError, ImportError) as exc:
             await self._refuse(record, f"speech recognition is unavailable: {exc}", code=CLOSE_INTERNAL_ERROR)
             return False
@@ -302,14 +309,15 @@ class CallTranscriber(Service):
             audio_seconds=call.session.audio_seconds,
             reply=reply_envelope(record, reply, kind=reply.kind) if record.source == "live" else None,
         )
-        if reply.utterance is not None:
-            await publish_utterance(self.store, self.scorer, call, reply.utterance)
+        await self._publish(call, reply)
+
+    async def _publish(self, call: TranscribedCall, reply: Reply) -> None:
+        await publish_utterances(self.store, self.scorer, call, reply, language=self.language)
 
     async def _close_idle(self, call: TranscribedCall) -> bool:
         if call.session is not None:
             reply = await asyncio.get_running_loop().run_in_executor(self.pool, call.session.finish)
-            if reply.utterance is not None:
-                await publish_utterance(self.store, self.scorer, call, reply.utterance)
+            await self._publish(call, reply)
             await end_call(self.store, call, "idle", max_text_chars=self.settings.max_text_chars)
         timeout = self.settings.asr_idle_timeout_s
         await self._reply_error(
@@ -344,7 +352,7 @@ class CallTranscriber(Service):
 
     async def _load_model(self) -> Any:
         path = resolve_model_path(self.settings.asr_model_path, setting="HOTLINE_ASR_MODEL_PATH")
-        language = model_language(path)
+        language = self.language = model_language(path)
         # Key phrases in the language the model writes (every language's when the model's is unknown).
         self.scorer = EscalationRiskScorer(risk_phrases(language))
         log.info("speech model %s: language %s", path, language or "unknown (risk phrases of every language)")

@@ -67,6 +67,12 @@ E2E_RULES += """
     title: Caller escalating (test)
     severity: critical
     min_risk_level: high
+  - id: e2e-agent-phrase
+    kind: agent_phrase
+    title: Agent said a watched phrase (test)
+    severity: warning
+    phrases: ["금융감독원"]
+    include_uploads: true
   - id: e2e-sliding
     kind: threshold
     title: Sliding burst (test)

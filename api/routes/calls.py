@@ -97,7 +97,7 @@ def _producer(request: Request) -> CallAudioProducer:
     responses={
         409: {"description": "A call with this id exists."},
         413: {"description": "Larger than HOTLINE_ASR_MAX_UPLOAD_BYTES."},
-        415: {"description": "Not a PCM s16le mono WAV at 8 or 16 kHz."},
+        415: {"description": "Not a PCM s16le WAV (mono, or two channels) at 8 or 16 kHz."},
         422: {"description": "A malformed WAV file or metadata."},
         503: {"description": "The broker is down; nothing was accepted."},
     },
@@ -115,8 +115,20 @@ async def upload_recording(
     ] = None,
     regulator_forwarded: bool = False,
     regulator_ref: Annotated[str | None, Query(max_length=128)] = None,
+    customer_channel: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=1,
+            description="Two-channel WAV: the caller's channel (default HOTLINE_ASR_CUSTOMER_CHANNEL).",
+        ),
+    ] = None,
 ) -> RecordingAccepted:
-    """Transcribe a recorded call (the WAV file is the body); 202 once the broker has all of it."""
+    """Transcribe a recorded call (the WAV file is the body); 202 once the broker has all of it.
+
+    A two-channel WAV is transcribed per channel (caller and agent apart). Transcription runs in
+    the background, faster than real time; ``GET status_url`` shows its ``progress`` and, once
+    ended, the transcript."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type not in WAV_TYPES:
         raise HTTPException(
@@ -145,9 +157,14 @@ async def upload_recording(
     if not wav.pcm:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "the WAV file holds no audio")
     call_id = call_id or f"upload-{uuid.uuid4().hex}"
-    await _claim(settings, store, call_id, wav, metadata)
+    options = RecognizerOptions(
+        sample_rate=wav.sample_rate,
+        channels=wav.channels,  # type: ignore[arg-type]
+        customer_channel=settings.asr_customer_channel if customer_channel is None else customer_channel,
+    )
+    await _claim(settings, store, call_id, wav, options, metadata)
     try:
-        await producer.send_recorded(_records(call_id, wav, metadata))
+        await producer.send_recorded(_records(call_id, wav, options, metadata))
     except BrokerUnavailable as exc:
         await store.forget_call(call_id)
         raise HTTPException(
@@ -155,7 +172,13 @@ async def upload_recording(
             f"{exc}; nothing was accepted, retry",
             headers={"Retry-After": "5"},
         ) from exc
-    log.info("accepted recording %s: %.1f s at %d Hz", call_id, wav.duration_s, wav.sample_rate)
+    log.info(
+        "accepted recording %s: %.1f s at %d Hz, %d channel(s)",
+        call_id,
+        wav.duration_s,
+        wav.sample_rate,
+        wav.channels,
+    )
     return RecordingAccepted(
         call_id=call_id,
         sample_rate=wav.sample_rate,
@@ -211,7 +234,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 async def _claim(
-    settings: Settings, store: LiveCallStore, call_id: str, wav: WavAudio, metadata: CallMetadata
+    settings: Settings,
+    store: LiveCallStore,
+    call_id: str,
+    wav: WavAudio,
+    options: RecognizerOptions,
+    metadata: CallMetadata,
 ) -> None:
     """Create the call in Redis; 409 if the id is taken (live, recently ended, or in ClickHouse)."""
     try:
@@ -227,15 +255,18 @@ async def _claim(
             source="upload",
             started_at=time.time(),
             sample_rate=wav.sample_rate,
-            options=RecognizerOptions(sample_rate=wav.sample_rate).model_dump(mode="json"),
+            options=options.model_dump(mode="json"),
             metadata=metadata.model_dump(mode="json"),
+            duration_s=wav.duration_s,
         )
     )
     if opened != "created":
         raise HTTPException(status.HTTP_409_CONFLICT, f"call {call_id} exists already ({opened})")
 
 
-def _records(call_id: str, wav: WavAudio, metadata: CallMetadata) -> list[CallAudio]:
+def _records(
+    call_id: str, wav: WavAudio, options: RecognizerOptions, metadata: CallMetadata
+) -> list[CallAudio]:
     now = time.time()
     common = {"call_id": call_id, "connection": "upload", "sample_rate": wav.sample_rate, "source": "upload"}
     records = [
@@ -243,13 +274,13 @@ def _records(call_id: str, wav: WavAudio, metadata: CallMetadata) -> list[CallAu
             kind="start",
             seq=0,
             sent_at=now,
-            options=RecognizerOptions(sample_rate=wav.sample_rate),
+            options=options,
             metadata=metadata,
             started_at=now,
             **common,
         )
     ]
-    size = frame_bytes(wav.sample_rate, UPLOAD_FRAME_S)
+    size = frame_bytes(wav.sample_rate, UPLOAD_FRAME_S, wav.channels)
     for frame in split_frames(wav.pcm, size):
         records.append(CallAudio(kind="audio", seq=len(records), pcm=frame, sent_at=now, **common))
     records.append(CallAudio(kind="eof", seq=len(records), sent_at=now, **common))

@@ -73,6 +73,9 @@ class WordOut(BaseModel):
 class UtteranceOut(BaseModel):
     index: int
     text: str
+    speaker: Literal["customer", "agent", "mixed"] = Field(
+        "mixed", description="customer/agent on two-channel calls; mixed: both voices of a mono call."
+    )
     start_s: float = Field(description="Seconds from the start of the call's audio.")
     end_s: float
     confidence: float
@@ -98,6 +101,10 @@ class CallSummary(BaseModel):
     utterance_count: int
     max_risk: float
     partial: str = Field("", description="Words of the utterance in progress (live calls).")
+    duration_s: float | None = Field(None, description="Length of an uploaded recording.")
+    progress: float | None = Field(
+        None, description="Share of an uploaded recording transcribed so far (1.0 once ended)."
+    )
 
 
 class CallDetail(CallSummary):
@@ -139,7 +146,17 @@ def call_summary_from_redis(state: dict[str, Any]) -> CallSummary:
         utterance_count=int(state.get("utterances", 0)),
         max_risk=float(state.get("max_risk", 0.0)),
         partial=state.get("partial", "") or "",
+        **_upload_progress(state, ended),
     )
+
+
+def _upload_progress(state: dict[str, Any], ended: bool) -> dict[str, float]:
+    """``duration_s`` and ``progress`` of an uploaded recording (nothing for a live call)."""
+    duration = float(state.get("duration_s") or 0.0)
+    if state.get("source") != "upload" or duration <= 0:
+        return {}
+    done = 1.0 if ended else min(1.0, float(state.get("audio_seconds") or 0.0) / duration)
+    return {"duration_s": round(duration, 3), "progress": round(done, 4)}
 
 
 def call_detail_from_redis(state: dict[str, Any], utterances: list[dict[str, Any]]) -> CallDetail:
@@ -148,6 +165,7 @@ def call_detail_from_redis(state: dict[str, Any], utterances: list[dict[str, Any
         UtteranceOut(
             index=u["index"],
             text=u["text"],
+            speaker=u.get("speaker", "mixed"),
             start_s=u["start_s"],
             end_s=u["end_s"],
             confidence=u["confidence"],
@@ -182,6 +200,7 @@ def call_summary_from_row(call: dict[str, Any]) -> CallSummary:
         audio_seconds=call["audio_seconds"],
         utterance_count=call["utterance_count"],
         max_risk=call["max_risk"],
+        **({"duration_s": call["audio_seconds"], "progress": 1.0} if call["source"] == "upload" else {}),
     )
 
 
@@ -193,6 +212,7 @@ def call_detail_from_rows(call: dict[str, Any], utterances: list[dict[str, Any]]
             UtteranceOut(
                 index=u["seq"],
                 text=u["text"],
+                speaker=u.get("speaker") or "mixed",
                 start_s=u["start_s"],
                 end_s=u["end_s"],
                 confidence=u["confidence"],

@@ -101,6 +101,13 @@ async def call_stream(
     regulator_forwarded: bool = False,
     regulator_ref: Annotated[str | None, Query(max_length=128)] = None,
     sample_rate: Annotated[int | None, Query(description="For connectors that send no config.")] = None,
+    channels: Annotated[
+        int | None, Query(ge=1, le=2, description="2: interleaved stereo, caller and agent apart.")
+    ] = None,
+    customer_channel: Annotated[
+        int | None,
+        Query(ge=0, le=1, description="The caller's channel (default HOTLINE_ASR_CUSTOMER_CHANNEL)."),
+    ] = None,
 ) -> None:
     """Stream one call's audio and get its transcript back, frame by frame (vosk-server protocol)."""
     query = {
@@ -114,6 +121,9 @@ async def call_stream(
         redis, key_prefix=settings.redis_key_prefix, ended_ttl_s=settings.asr_ended_call_ttl_s
     )
     connection = _CallConnection(websocket, call_id, settings, store, producer, query, sample_rate)
+    for name, value in (("channels", channels), ("customer_channel", customer_channel)):
+        if value is not None:  # a config message may still set them
+            connection.options[name] = value
     await connection.run()
 
 
@@ -269,7 +279,14 @@ class _CallConnection:
             _check_model(message.model, self.settings)
         if message.sample_rate is not None:
             self.sample_rate = self.requested_rate = check_sample_rate(message.sample_rate)
-        for name in ("words", "max_alternatives", "phrase_list", "partial_words"):
+        for name in (
+            "words",
+            "max_alternatives",
+            "phrase_list",
+            "partial_words",
+            "channels",
+            "customer_channel",
+        ):
             value = getattr(message, name)
             if value is not None:
                 self.options[name] = value
@@ -280,14 +297,22 @@ class _CallConnection:
             raise ProtocolError(CLOSE_POLICY_VIOLATION, "no audio is allowed after eof")
         first = not self.audio_seen
         max_bytes = self.settings.asr_max_frame_bytes
+        channels = self._channels()
         if first and len(frame) <= max_bytes and frame.startswith(b"RIFF"):
-            frame = strip_wav_header(frame, self.sample_rate)  # some connectors send the WAV header
+            frame = strip_wav_header(frame, self.sample_rate, channels)  # some connectors send the header
             first = False
-        check_pcm_frame(frame, max_bytes=max_bytes, first=first)  # bad audio never opens a call
+        check_pcm_frame(
+            frame, max_bytes=max_bytes, first=first, channels=channels
+        )  # bad audio never opens a call
         await self._start()
         self.audio_seen = True
         await self._send("audio", frame)
         await self._keep_attached()
+
+    def _channels(self) -> int:
+        """Channels of the call's audio: as configured, or as the call was started (resumed)."""
+        options = self.resumed_state["options"] if self.resumed_state is not None else self.options
+        return int(options.get("channels", 1))
 
     async def _start(self) -> None:
         """Open the call (or resume it) with its first audio or eof."""
@@ -312,7 +337,10 @@ class _CallConnection:
             except ValidationError as exc:
                 raise ProtocolError(CLOSE_INVALID_PAYLOAD, metadata_error(exc)) from None
             metadata = meta_in.to_metadata(self.settings)
-            options = RecognizerOptions(sample_rate=self.sample_rate, **self.options)
+            options = RecognizerOptions(
+                sample_rate=self.sample_rate,
+                **{"customer_channel": self.settings.asr_customer_channel, **self.options},
+            )
             started_at = time.time()
             opened = await self.store.open_call(
                 self.call_id,

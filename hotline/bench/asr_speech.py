@@ -12,7 +12,9 @@ import struct
 import subprocess
 from collections.abc import Sequence
 
-__all__ = ["KOREAN_SENTENCES", "speech_tools_missing", "synthesize_speech", "wav_bytes"]
+import numpy as np
+
+__all__ = ["KOREAN_SENTENCES", "interleave", "speech_tools_missing", "synthesize_speech", "wav_bytes"]
 
 #: Things a caller says on a bank's complaint line (some carry escalation key phrases).
 KOREAN_SENTENCES: tuple[str, ...] = (
@@ -79,14 +81,22 @@ def synthesize_speech(
     return b"".join(pcm)
 
 
-def wav_bytes(pcm: bytes, sample_rate: int) -> bytes:
-    """``pcm`` (s16le mono) as a WAV file."""
+def wav_bytes(pcm: bytes, sample_rate: int, channels: int = 1) -> bytes:
+    """``pcm`` (s16le, interleaved when ``channels`` is 2) as a WAV file."""
+    block = 2 * channels
     return (
         b"RIFF"
         + struct.pack("<I", 36 + len(pcm))
         + b"WAVEfmt "
-        + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
+        + struct.pack("<IHHIIHH", 16, 1, channels, sample_rate, sample_rate * block, block, 16)
         + b"data"
         + struct.pack("<I", len(pcm))
         + pcm
     )
+
+
+def interleave(left: bytes, right: bytes) -> bytes:
+    """Two mono PCM s16le signals as one two-channel signal (the shorter padded with silence)."""
+    n = max(len(left), len(right))
+    channels = [np.frombuffer(pcm.ljust(n, b"\0"), dtype="<i2") for pcm in (left, right)]
+    return np.column_stack(channels).tobytes()

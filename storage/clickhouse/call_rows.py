@@ -42,6 +42,7 @@ _KINDS: dict[str, str] = {
     "start_s": "float",
     "end_s": "float",
     "text": "str",
+    "speaker": "str",
     "words": "strs",
     "word_starts": "floats",
     "word_ends": "floats",

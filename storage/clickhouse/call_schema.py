@@ -43,6 +43,7 @@ UTTERANCE_COLUMNS: tuple[str, ...] = (
     "start_s",
     "end_s",
     "text",
+    "speaker",
     "words",
     "word_starts",
     "word_ends",

@@ -227,6 +227,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         (AddColumn("complaints", "tag_margins", "Array(Float32)", after="tag_sources"),),
     ),
     Migration(13, "0013_complaint_labels", (COMPLAINT_LABELS_DDL,)),
+    # Two-channel calls (issue 14): who said each utterance ('' on older rows: a mono call's).
+    Migration(14, "0014_utterance_speaker", (AddColumn("utterances", "speaker", "String", after="text"),)),
 )
 
 

@@ -1,4 +1,5 @@
-"""Alerts during calls: risky utterances (live-call rules) and regulator-forwarded calls.
+"""Alerts during calls: risky utterances (live-call rules), the agent's forbidden phrases
+(agent-phrase rules) and regulator-forwarded calls.
 
 Reads ``calls.utterances`` (:class:`streams.call_records.UtteranceEvent`, produced by the
 transcription agents as each final utterance is recognized and scored): the alert goes out while
@@ -16,10 +17,12 @@ import faust
 from pydantic import ValidationError
 
 from alerts import (
+    AgentPhraseRule,
     Alert,
     LiveCallRule,
     RegulatorRule,
     RiskyUtterance,
+    build_agent_phrase_alert,
     build_live_call_alert,
     build_regulator_alert,
 )
@@ -53,19 +56,22 @@ def risky_utterance(u: UtteranceEvent) -> RiskyUtterance:
         line=u.metadata.line,
         branch=u.metadata.branch,
         regulator_forwarded=u.metadata.regulator_forwarded,
+        speaker=u.speaker,
+        text=u.text,
     )
 
 
 @app.agent(calls_utterances)
 async def alert_on_call_utterances(stream: faust.StreamT) -> None:
-    """Every utterance batch: live-call escalations, and regulator alerts for forwarded calls."""
+    """Every utterance batch: caller escalations, agent phrases, regulator alerts for forwarded calls."""
     await context.ready.wait()
     await alert_context.ready.wait()
     async for values in stream.take(BATCH, within=BATCH_S):
         rules = context.rules.rules
         call_rules = rules.enabled_of(LiveCallRule)
+        phrase_rules = rules.enabled_of(AgentPhraseRule)
         regulator_rules = [r for r in rules.enabled_of(RegulatorRule) if "calls" in r.sources]
-        if not call_rules and not regulator_rules:
+        if not call_rules and not phrase_rules and not regulator_rules:
             continue
         now = time.time()
         alerts: list[tuple[Alert, int | None]] = []
@@ -78,6 +84,9 @@ async def alert_on_call_utterances(stream: faust.StreamT) -> None:
             alerts += [
                 (build_live_call_alert(r, risky, fired_at=now), None) for r in call_rules if r.fires_on(risky)
             ]
+            for r in phrase_rules:
+                if said := r.matched(risky):
+                    alerts.append((build_agent_phrase_alert(r, risky, said, fired_at=now), None))
             if u.metadata.regulator_forwarded:
                 alerts += [
                     (
@@ -98,7 +107,9 @@ async def alert_on_call_utterances(stream: faust.StreamT) -> None:
                 ]
         if alerts:
             outcomes = await alert_context.store.raise_many(alerts)
-            count_raised("live_call", outcomes)
+            raised = list(zip(alerts, outcomes, strict=True))
+            count_raised("agent_phrase", [o for (a, _), o in raised if a.kind == "agent_phrase"])
+            count_raised("live_call", [o for (a, _), o in raised if a.kind != "agent_phrase"])
             for outcome in outcomes:
                 if outcome.event == "fired" and outcome.alert is not None:
                     log.warning(

@@ -38,6 +38,7 @@ def test_shipped_rules_file_is_valid() -> None:
         "regulator_forwarded",
         "deadline",
         "live_call",
+        "agent_phrase",
     }
     assert rules.webhooks and all(hook.url is None and hook.url_env for hook in rules.webhooks)
 

@@ -55,7 +55,7 @@ def test_wav_extensible_pcm_is_accepted_and_float_is_not() -> None:
 @pytest.mark.parametrize(
     ("mutate", "error", "match"),
     [
-        (lambda w: w[:22] + struct.pack("<H", 2) + w[24:], NotPcmAudio, "channels"),
+        (lambda w: w[:22] + struct.pack("<H", 6) + w[24:], NotPcmAudio, "channels"),
         (lambda w: w[:34] + struct.pack("<H", 8) + w[36:], NotPcmAudio, "8-bit"),
         (lambda w: w[:24] + struct.pack("<I", 44100) + w[28:], UnsupportedSampleRate, "44100"),
         (lambda w: w[:20] + struct.pack("<H", 0x55) + w[22:], NotPcmAudio, "encoded"),
@@ -108,3 +108,19 @@ def test_streamed_wav_header_is_stripped_if_it_matches() -> None:
 def test_split_frames_rejects_half_samples() -> None:
     with pytest.raises(ValueError):
         list(split_frames(bytes(10), 3))
+
+
+def test_two_channel_wav_and_frames_are_taken_whole() -> None:
+    from asr import check_pcm_frame, frame_bytes, read_wav, strip_wav_header
+    from hotline.bench.asr_speech import interleave
+
+    stereo = interleave(bytes(range(0, 200, 2)) * 4, bytes(800))
+    wav = read_wav(wav_bytes(stereo + b"\x01\x02", 8000, channels=2))  # a torn last sample is dropped
+    assert (wav.channels, wav.pcm, wav.duration_s) == (2, stereo, len(stereo) / 32000)
+    check_pcm_frame(bytes(frame_bytes(8000, 0.2, channels=2)), max_bytes=65536, channels=2)
+    with pytest.raises(NotPcmAudio, match="2 channels"):
+        check_pcm_frame(bytes(6402), max_bytes=65536, channels=2)
+    header = wav_bytes(b"", 8000, channels=2)
+    assert strip_wav_header(header + stereo, 8000, channels=2) == stereo
+    with pytest.raises(NotPcmAudio, match="mono"):
+        strip_wav_header(header + stereo, 8000)  # the call was configured mono

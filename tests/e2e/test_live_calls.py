@@ -27,6 +27,7 @@ from tests.e2e.vosk_clients import (
     lockstep,
     new_call_id,
     read_until_closed,
+    written,
     ws_url,
 )
 
@@ -105,14 +106,15 @@ async def test_vosk_client_gets_partials_finals_and_the_call_becomes_a_voice_com
     assert detail.status_code == 200
     body = detail.json()
     assert body["status"] == "ended" and body["end_reason"] == "eof"
-    assert [u["text"] for u in body["utterances"]] == texts
-    assert body["transcript"] == " ".join(texts)
+    sentences = written(pipeline, texts)
+    assert [u["text"] for u in body["utterances"]] == sentences
+    assert body["transcript"] == " ".join(sentences)
     assert "caller_ref" not in json.dumps(body) and "13800138000" not in json.dumps(body)
 
     complaint = await _poll(lambda: _complaint(pipeline, f"call-{call_id}"))
     assert complaint is not None, "the call did not become a complaint"
     channel, branch, text, ref_hash = complaint
-    assert (channel, branch, text) == ("voice", "sh-01", " ".join(texts))
+    assert (channel, branch, text) == ("voice", "sh-01", " ".join(sentences))
     # A keyed hash: 32 hex digits, not the number (a random hex string holds "138" ~0.7% of the time).
     assert len(ref_hash) == 32 and set(ref_hash) <= set("0123456789abcdef") and "13800138000" not in ref_hash
     stored = await _poll(lambda: stored_call(_executor(pipeline), call_id))
@@ -120,7 +122,7 @@ async def test_vosk_client_gets_partials_finals_and_the_call_becomes_a_voice_com
     assert stored["audio_seconds"] == pytest.approx(len(speech) / 16000, abs=0.01)
     rows = await _poll(lambda: len(stored_utterances(_executor(pipeline), call_id)) == len(texts) or None)
     assert rows, "utterance rows missing"
-    assert [u["text"] for u in stored_utterances(_executor(pipeline), call_id)] == texts
+    assert [u["text"] for u in stored_utterances(_executor(pipeline), call_id)] == sentences
 
     # The call has ended: connecting to it again is refused.
     async with websockets.connect(ws_url(pipeline, call_id)) as ws:
@@ -285,10 +287,10 @@ async def test_wav_upload_is_transcribed_and_bad_files_are_refused(pipeline: Pip
         again = await http.post("/api/v1/calls", params={"call_id": call_id}, content=wav_bytes(speech, 8000))
         assert again.status_code == 409
 
-        stereo = bytearray(wav_bytes(speech[:3200], 8000))
-        stereo[22] = 2
+        surround = bytearray(wav_bytes(speech[:3200], 8000))
+        surround[22] = 6  # two channels are a caller and an agent; six are not a phone call
         bad = {
-            "stereo": (bytes(stereo), "audio/wav", 415, "channels"),
+            "6 channels": (bytes(surround), "audio/wav", 415, "channels"),
             "44.1k": (wav_bytes(speech[:3200], 44100), "audio/wav", 415, "44100"),
             "not wav": (b"OggS" + bytes(100), "audio/wav", 415, "Ogg"),
             "no data": (wav_bytes(b"", 8000)[:36], "audio/wav", 422, "data chunk"),
@@ -343,7 +345,7 @@ async def test_a_connector_may_reconnect_and_go_on_with_its_call(pipeline: Pipel
     texts = [r["text"] for r in first + second + [final] if r.get("text")]
     body = (await _detail(pipeline, call_id)).json()
     assert body["end_reason"] == "eof" and body["branch"] == "resume-test"  # the first connection's
-    assert [u["text"] for u in body["utterances"]] == texts
+    assert [u["text"] for u in body["utterances"]] == written(pipeline, texts)
     assert body["audio_seconds"] == pytest.approx(len(speech) / 16000, abs=0.01)
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from websockets.exceptions import ConnectionClosed
 
-from asr import split_frames
+from asr import as_sentence, model_language, split_frames
 from tests.conftest import Pipeline
 
 #: The first call of the run also waits for the worker to load the model.
@@ -45,3 +46,10 @@ async def read_until_closed(ws: Any) -> tuple[int | None, list[str]]:
             texts.append(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
     except ConnectionClosed as closed:
         return (closed.rcvd.code if closed.rcvd else None), texts
+
+
+def written(pipeline: Pipeline, texts: list[str]) -> list[str]:
+    """The finals a connector got as the transcript stores them: each written as a sentence in the
+    language of the stack's model (as the worker writes them)."""
+    language = model_language(Path(pipeline.stack.env["HOTLINE_ASR_MODEL_PATH"]))
+    return [as_sentence(text, language) for text in texts]

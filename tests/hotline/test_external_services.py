@@ -27,6 +27,9 @@ def test_an_explicit_kind_is_not_asked_and_a_silent_broker_is_named() -> None:
     assert with_broker_kind(Settings(kafka_url=nowhere, broker_kind="kafka")).broker_kind == "kafka"
     with pytest.raises(BrokerUnreachable, match="HOTLINE_BROKER_KIND"):
         asyncio.run(probe_broker_kind(nowhere.removeprefix("kafka://"), timeout_s=1))
+    # The API starts all the same (503 until the broker is back), with Kafka's safe settings.
+    assumed = with_broker_kind(Settings(kafka_url=nowhere), timeout_s=1, unreachable="kafka")
+    assert assumed.broker_kind == "kafka"
 
 
 def test_the_worker_and_api_ask_the_broker_what_it_is(pipeline: Pipeline) -> None:

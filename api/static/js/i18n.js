@@ -32,6 +32,7 @@ const TEXTS = {
     review_empty: "暂无待复核的投诉", review_pick: "正确的标签", review_submit: "提交标注",
     review_sending: "提交中…", review_failed: "提交失败", review_retry: "服务暂不可用，请稍后重试",
     review_model_says: "模型判断", margin: "置信差", confidence: "置信度",
+    speaker_customer: "客户", speaker_agent: "坐席",
   },
   en: {
     title: "Hotline Monitor", subtitle: "投诉热线实时监控",
@@ -68,6 +69,7 @@ const TEXTS = {
     review_pick: "The correct tag", review_submit: "Submit label", review_sending: "Submitting…",
     review_failed: "Could not submit", review_retry: "Service unavailable, retry shortly",
     review_model_says: "Model says", margin: "margin", confidence: "confidence",
+    speaker_customer: "Customer", speaker_agent: "Agent",
   },
 };
 

@@ -1,5 +1,7 @@
 // Live calls (running transcript and risk), pushed over WS /ws/live-calls, and model accuracy (read
 // from GET /api/v1/models; when that endpoint is missing the panel says so instead of showing anything).
+// A two-channel call's utterances name their speaker ("customer" or "agent"): each line is labelled
+// and styled by speaker; a mono call's ("mixed", or no speaker in older records) are not labelled.
 "use strict";
 
 import { ApiError, endpointExists, every, getJSON, openSocket } from "../api.js";
@@ -8,13 +10,37 @@ import { formatPercent, formatTime, lang, onLangChange, t } from "../i18n.js";
 
 const MODELS_POLL_S = 30;
 const CALLS_SHOWN = 4;
-const UTTERANCES_SHOWN = 8;
+// The last sentences of each call: enough for a couple of exchanges between customer and agent,
+// few enough that the calls below stay on screen with the wall layout's larger transcript.
+const UTTERANCES_SHOWN = 6;
 // Words in progress change several times a second per call: redraw at most this often.
 const RENDER_EVERY_MS = 150;
 
 function missing(error) { return error instanceof ApiError && (error.status === 404 || error.status === 405); }
 
 function riskClass(risk) { return risk >= 0.7 ? "high" : risk >= 0.4 ? "medium" : "low"; }
+
+// Who said an utterance: "customer" or "agent" on a two-channel call; "mixed" (both voices in one
+// channel) on a mono call, and for records from before calls had a speaker.
+export function speakerOf(utterance) {
+  const speaker = utterance && utterance.speaker;
+  return speaker === "customer" || speaker === "agent" ? speaker : "mixed";
+}
+
+// Escalation risk is the customer's: an agent's words never raise it (they score 0 anyway).
+function counts(utterance) { return speakerOf(utterance) !== "agent"; }
+
+// One transcript line: the speaker's label (none on a mono call), then the text.
+function utteranceLine(u, latest) {
+  const speaker = speakerOf(u);
+  const classes = ["utt", `speaker-${speaker}`];
+  if (counts(u)) classes.push(`risk-${u.risk_level || "low"}`);
+  if (latest) classes.push("latest");
+  return el("p", { class: classes.join(" "), data: { speaker } }, [
+    speaker === "mixed" ? null : el("span", { class: "speaker", i18n: `speaker_${speaker}` }),
+    el("span", { class: "utt-text", text: u.text }),
+  ]);
+}
 
 export class LiveCalls {
   constructor(panel) {
@@ -55,7 +81,7 @@ export class LiveCalls {
           call.utterances.sort((a, b) => a.index - b.index);
         }
         call.partial = "";
-        call.max_risk = Math.max(Number(call.max_risk || 0), Number(u.risk || 0));
+        if (counts(u)) call.max_risk = Math.max(Number(call.max_risk || 0), Number(u.risk || 0));
         break;
       }
       case "ended":
@@ -97,9 +123,9 @@ export class LiveCalls {
     setPanelState(this.panel, shown.length ? "ok" : "empty", "no_data");
     for (const call of shown) {
       const risk = Number(call.max_risk || 0);
-      const lines = call.utterances.slice(-UTTERANCES_SHOWN).map((u) =>
-        el("p", { class: `utt risk-${u.risk_level || "low"}`, text: u.text }),
-      );
+      const recent = call.utterances.slice(-UTTERANCES_SHOWN);
+      const lines = recent.map((u, i) => utteranceLine(u, i === recent.length - 1));
+      // Words in progress (they change until the sentence ends): set apart from the final lines.
       if (call.partial) lines.push(el("p", { class: "utt partial", text: call.partial }));
       const started = call.started_at ? formatTime(Date.parse(call.started_at) / 1000) : "";
       this.list.appendChild(
