@@ -44,10 +44,12 @@ Permission = Literal[
     "alerts.read",
     "alerts.ack",
     "alerts.resolve",
+    "silences.write",
     "models.read",
     "metrics.read",
     "rules.read",
     "rules.write",
+    "audit.read",
     "status.read",
 ]
 PERMISSIONS: tuple[str, ...] = Permission.__args__  # type: ignore[attr-defined]
@@ -87,10 +89,12 @@ ACCESS: dict[Permission, tuple[str, frozenset[Role]]] = {
     ),
     "alerts.ack": ("acknowledge alerts it sees", frozenset({"monitor", "regulator_desk", "oncall"})),
     "alerts.resolve": ("resolve alerts", frozenset({"monitor"})),
+    "silences.write": ("mute and unmute alerts (POST/DELETE silences)", frozenset({"monitor", "oncall"})),
     "models.read": ("read model status and accuracy", frozenset({"monitor"})),
     "metrics.read": ("scrape Prometheus metrics", frozenset({"monitor"})),
     "rules.read": ("read the alert rules", frozenset({"monitor"})),
     "rules.write": ("replace the alert rules", frozenset()),
+    "audit.read": ("read the audit trail of changes and exports (GET audit)", frozenset()),
     "status.read": ("read readiness and its own session", _ALL),
 }
 
@@ -112,7 +116,7 @@ def permissions_of(role: str) -> tuple[str, ...]:
     Examples
     --------
     >>> permissions_of("oncall")
-    ('alerts.read', 'alerts.ack', 'status.read')
+    ('alerts.read', 'alerts.ack', 'silences.write', 'status.read')
     >>> len(permissions_of("admin")) == len(PERMISSIONS)
     True
     """

@@ -62,6 +62,7 @@ from alerts.rules import (
 from alerts.rules_file import RuleValidationError, load_rules, parse_rules
 from alerts.seasonal_baseline import SeasonalBaseline
 from alerts.silence_detector import SilenceDetector, SilenceSignal
+from alerts.silences import MAX_SILENCE_S, Silence, SilenceMatchers, silenced_by
 from alerts.surge_detector import SurgeDetector, SurgeSignal
 from alerts.surge_evaluation import SurgeEvaluation, alert_times, evaluate_surges
 from alerts.threshold import (
@@ -94,6 +95,7 @@ __all__ = [
     "CLOCKS",
     "DAY_S",
     "GROUP_FIELDS",
+    "MAX_SILENCE_S",
     "SEVERITIES",
     "SEVERITY_RANK",
     "STOPPED_BY",
@@ -121,7 +123,9 @@ __all__ = [
     "RuleValidationError",
     "SeasonalBaseline",
     "Severity",
+    "Silence",
     "SilenceDetector",
+    "SilenceMatchers",
     "SilenceRule",
     "SilenceSignal",
     "SurgeDetector",
@@ -171,6 +175,7 @@ __all__ = [
     "resolve",
     "robot_accepted",
     "scale_limit",
+    "silenced_by",
     "sliding_window_starts",
     "tumbling_window_start",
     "window_end",

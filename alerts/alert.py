@@ -96,6 +96,9 @@ class Alert(BaseModel):
     resolved_at: float | None = None
     resolution: str | None = Field(None, description="Note left when resolving.")
     escalated_at: float | None = None
+    silenced_by: str | None = Field(
+        None, description="The silence that muted this event: recorded, not pushed (alerts.silences)."
+    )
 
     def to_ws_payload(self) -> dict[str, Any]:
         """The alert as a JSON-ready dict (the websocket and the Redis stream carry this).

@@ -66,6 +66,8 @@ def merge_repeat(current: Alert, repeat: Alert, *, cooldown_seconds: int | None)
             "window_end": max(current.window_end, repeat.window_end),
             "last_window_start": max(previous, repeat.window_start),
             "updated_at": repeat.fired_at,
+            # Muted or not as of this repeat: once a silence ends, the next repeat is pushed again.
+            "silenced_by": repeat.silenced_by,
             # A repeat may be louder than the first occurrence (e.g. a call getting worse).
             "severity": max(current.severity, repeat.severity, key=SEVERITY_RANK.__getitem__),
         }

@@ -67,3 +67,11 @@ class AlertViewer:
         if rank < SEVERITY_RANK[self.min_severity]:
             return False
         return self.role in audiences_of(alert)
+
+    def notified_of(self, alert: Mapping[str, Any]) -> bool:
+        """Whether ``alert`` is pushed to this viewer: seen, and not muted by a silence.
+
+        >>> AlertViewer("monitoring").notified_of({"severity": "info", "audiences": [], "silenced_by": "s-1"})
+        False
+        """
+        return not alert.get("silenced_by") and self.sees(alert)

@@ -18,6 +18,8 @@ from api.errors import install_error_handlers
 from api.request_ids import install_request_ids
 from api.routes import (
     alerts,
+    api_docs,
+    audit,
     calls,
     calls_live_feed,
     calls_ws,
@@ -30,12 +32,14 @@ from api.routes import (
     review,
     rules,
     session,
+    silences,
     stats,
     ticket_events,
 )
 from api.routes.calls_producer import CallAudioProducer
 from api.websocket_log_filter import install_websocket_log_filter
 from hotline.settings import Settings, get_settings
+from privacy import PiiRedactor
 from storage.api_tokens import ApiTokenStore
 from storage.rate_limits import IngestRateLimiter
 
@@ -52,10 +56,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     if settings.api_token is None:
         raise RuntimeError("HOTLINE_API_TOKEN is not set: refusing to serve an API without a token")
+    if settings.pii_hash_key is None:
+        raise RuntimeError(
+            "HOTLINE_PII_HASH_KEY is not set: personal data in complaints is redacted with keyed hashes"
+        )
+    redactor = PiiRedactor(settings.pii_hash_key.get_secret_value().encode())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
+        app.state.redactor = redactor
         # A bounded connect: an unreachable Redis fails a request (503) instead of hanging it.
         app.state.redis = aioredis.Redis.from_url(
             settings.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S
@@ -84,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Real-time monitoring of a bank's complaint hotline.",
         lifespan=lifespan,
+        docs_url=None,  # served from this server by api.routes.api_docs (no CDN)
+        redoc_url=None,
     )
     app.add_middleware(
         BodySizeLimit,
@@ -110,13 +122,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         review,
         models,
         alerts,
+        silences,
         rules,
         stats,
         exports,
+        audit,
         calls,
         calls_live_feed,
         calls_ws,
         dashboard,
+        api_docs,
     ):
         app.include_router(module.router)
     return app

@@ -10,8 +10,9 @@ from starlette.requests import HTTPConnection
 
 from api.complaint_producer import ComplaintProducer
 from hotline.settings import Settings
+from privacy import PiiRedactor
 
-__all__ = ["ProducerDep", "RedisDep", "SettingsDep"]
+__all__ = ["ProducerDep", "RedactorDep", "RedisDep", "SettingsDep"]
 
 
 def _settings(request: HTTPConnection) -> Settings:
@@ -26,6 +27,12 @@ def _redis(request: HTTPConnection) -> aioredis.Redis:
     return request.app.state.redis
 
 
+def _redactor(request: HTTPConnection) -> PiiRedactor:
+    return request.app.state.redactor
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
+#: Personal data out of every text before it is produced (``privacy``).
+RedactorDep = Annotated[PiiRedactor, Depends(_redactor)]
 ProducerDep = Annotated[ComplaintProducer, Depends(_producer)]
 RedisDep = Annotated[aioredis.Redis, Depends(_redis)]

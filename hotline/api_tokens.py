@@ -1,19 +1,30 @@
-"""``hotline tokens``: create, list and revoke role tokens (the plaintext is shown once)."""
+"""``hotline tokens``: create, list and revoke role tokens (the plaintext is shown once).
+
+Creating and revoking are recorded in the audit trail (``audit_log``) as done by ``cli:<login>``
+from ``cli:<host>``: whoever can run the CLI against the stack's Redis is its admin.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import getpass
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 
 from access.roles import ROLES
 from hotline.settings import Settings
 from storage.api_tokens import ApiTokenStore, StoredToken
+from storage.clickhouse import DriverExecutor, apply_migrations
+from storage.clickhouse.audit_log import AuditEntry, record_audit
 
-__all__ = ["create_token", "list_tokens", "revoke_token"]
+__all__ = ["audit_token_action", "create_token", "list_tokens", "revoke_token"]
 
 T = TypeVar("T")
+
+#: Longest wait for ClickHouse when recording a token action (the action is done by then).
+AUDIT_CONNECT_TIMEOUT_S = 3.0
 
 
 async def _with_store(settings: Settings, action: Callable[[ApiTokenStore], Awaitable[T]]) -> T:
@@ -36,5 +47,38 @@ async def list_tokens(settings: Settings) -> list[StoredToken]:
     return await _with_store(settings, lambda store: store.list())
 
 
-async def revoke_token(settings: Settings, token_id: str) -> bool:
-    return await _with_store(settings, lambda store: store.revoke(token_id))
+async def revoke_token(settings: Settings, token_id: str) -> StoredToken | None:
+    """Revoke ``token_id``; the token it was, or None when there is no such token."""
+
+    async def revoke(store: ApiTokenStore) -> StoredToken | None:
+        stored = await store.get(token_id)
+        return stored if stored is not None and await store.revoke(token_id) else None
+
+    return await _with_store(settings, revoke)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in the environment or the password database
+        return "unknown"
+
+
+def audit_token_action(settings: Settings, action: str, token_id: str, detail: Mapping[str, Any]) -> None:
+    """Record ``action`` ('token.create', 'token.revoke') on ``token_id`` in the audit trail (applying
+    the migrations first, as every writer does); raises when ClickHouse is unreachable."""
+    entry = AuditEntry(
+        actor_id="",
+        actor_name=f"cli:{_login()}",
+        role="admin",
+        action=action,
+        target=token_id,
+        detail=dict(detail),
+        client=f"cli:{socket.gethostname()}",
+    )
+    executor = DriverExecutor.from_url(settings.clickhouse_url, connect_timeout=AUDIT_CONNECT_TIMEOUT_S)
+    try:
+        apply_migrations(executor)
+        record_audit(executor, entry)
+    finally:
+        executor.close()

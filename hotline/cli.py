@@ -585,10 +585,12 @@ def tokens_create(
     """Create a token; it is printed once and stored only as a hash."""
     from hotline.api_tokens import create_token
 
+    settings = _settings()
     try:
-        stored, plaintext = asyncio.run(create_token(_settings(), name=name, role=role))
+        stored, plaintext = asyncio.run(create_token(settings, name=name, role=role))
     except ValueError as exc:
         raise _fail(str(exc)) from exc
+    _audit_token(settings, "token.create", stored.token_id, {"name": stored.name, "role": stored.role})
     typer.echo(f"created token {stored.token_id} ({stored.role}) for {stored.name}; it is not shown again:")
     typer.echo(plaintext)
 
@@ -612,9 +614,22 @@ def tokens_revoke(
     """Revoke a token (API processes stop accepting it within 10 s)."""
     from hotline.api_tokens import revoke_token
 
-    if not asyncio.run(revoke_token(_settings(), token_id)):
+    settings = _settings()
+    revoked = asyncio.run(revoke_token(settings, token_id))
+    if revoked is None:
         raise _fail(f"no token with id {token_id!r}")
+    _audit_token(settings, "token.revoke", token_id, {"name": revoked.name, "role": revoked.role})
     typer.echo(f"revoked {token_id}")
+
+
+def _audit_token(settings: Settings, action: str, token_id: str, detail: dict[str, str]) -> None:
+    """Record a token action in the audit trail; when ClickHouse is unreachable, warn and go on."""
+    from hotline.api_tokens import audit_token_action
+
+    try:
+        audit_token_action(settings, action, token_id, detail)
+    except Exception as exc:
+        typer.echo(f"warning: {action} {token_id} done but not recorded in the audit log: {exc!r}", err=True)
 
 
 @bench_app.command("alerts")

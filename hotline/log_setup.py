@@ -46,6 +46,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "loggers": {
             # One traceback per refused connection while ClickHouse is down: the sink says it once.
             "clickhouse_driver.connection": {"level": "ERROR"},
+            # One line per HTTP request of the CLI's clients (benches, watch) is noise, not news.
+            "httpx": {"level": "WARNING"},
             "uvicorn.access": {"level": "WARNING" if not settings.api_access_log else "INFO"},
         },
     }

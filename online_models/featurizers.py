@@ -23,6 +23,7 @@ from online_models.text_normalization import (
     HAN_CHARS,
     fold_chinese_variants,
     fold_numbers,
+    fold_placeholders,
     normalize_text,
     segment_chinese,
 )
@@ -218,7 +219,7 @@ class HashedNgrams:
         if self.max_chars is not None:
             texts = [t[: self.max_chars] for t in texts]
         # NUL inside a text would split it: a space instead (it separated tokens before as well).
-        joined = _SEPARATOR.join(t.replace(_SEPARATOR, " ") for t in texts)
+        joined = fold_placeholders(_SEPARATOR.join(t.replace(_SEPARATOR, " ") for t in texts))
         if not joined.isascii():
             joined = normalize_text(joined)
             if self.fold_variants:

@@ -68,6 +68,23 @@ def _magnitude(match: re.Match[str]) -> str:
     return f" num{len(whole)} "
 
 
+#: The placeholders personal data is replaced with before text reaches a model (``privacy``):
+#: ``[CARD:…1234]``, ``[ID]``, ``[PHONE:…5678]``, ``[EMAIL]``, ``[ACCOUNT:…6789]``, ``[NAME]``.
+_PLACEHOLDER_RE = re.compile(r"\[(CARD|ID|PHONE|EMAIL|ACCOUNT|NAME)(?::[^\]\s]{1,12})?\]")
+
+
+def fold_placeholders(text: str) -> str:
+    """One token per redacted value, of its kind: a card number is "has a card number"
+    (``piicard``), not the word "card" and four digits.
+
+    >>> fold_placeholders("卡号[CARD:…1234]被盗刷, call me at [PHONE:…5678]")
+    '卡号 piicard 被盗刷, call me at  piiphone '
+    """
+    if "[" not in text:
+        return text
+    return _PLACEHOLDER_RE.sub(lambda m: f" pii{m.group(1).lower()} ", text)
+
+
 def fold_numbers(text: str) -> str:
     """Replace every number by its order of magnitude: ``num<digits of the integer part>``.
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Literal, NamedTuple
@@ -39,7 +40,7 @@ from tenacity import (
     wait_random,
 )
 
-from alerts import Alert, Severity, escalation_due_at, merge_repeat
+from alerts import Alert, Severity, Silence, escalation_due_at, merge_repeat, silenced_by
 from alerts.alert import AlertEventType
 from storage.alert_stream import AlertStream
 
@@ -152,6 +153,8 @@ class AlertStore:
         self.escalate_min_severity = escalate_min_severity
         self.stream = AlertStream(redis, key_prefix=key_prefix, maxlen=maxlen, dedup_ttl_s=ttl_s)
         self._apply = redis.register_script(_APPLY_LUA)
+        #: Silences in force (the worker refreshes them): a muted alert is recorded, marked, not pushed.
+        self.silences: Sequence[Silence] = ()
 
     # -- keys ---------------------------------------------------------------------------------------
     def state_key(self, alert_id: str) -> str:
@@ -204,6 +207,7 @@ class AlertStore:
         return await retrying(self._raise_many_once, candidates)
 
     async def _raise_many_once(self, candidates: Sequence[tuple[Alert, int | None]]) -> list[RaiseOutcome]:
+        candidates = self._mark_silenced(candidates)
         outcomes: list[RaiseOutcome | None] = [None] * len(candidates)
         # Alerts without a series never merge: one write each, no read first (the common case at
         # high rates: every forwarded complaint, every deadline).
@@ -329,8 +333,22 @@ class AlertStore:
                 retry.append(index)
         return sorted(retry)
 
+    def _mark_silenced(
+        self, candidates: Sequence[tuple[Alert, int | None]]
+    ) -> Sequence[tuple[Alert, int | None]]:
+        if not self.silences:
+            return candidates
+        now = time.time()
+        marked = []
+        for alert, cooldown in candidates:
+            silence_id = silenced_by(self.silences, alert, now=now)
+            marked.append(
+                (alert.model_copy(update={"silenced_by": silence_id}) if silence_id else alert, cooldown)
+            )
+        return marked
+
     def _escalation_due(self, alert: Alert) -> float | None:
-        if self.escalate_after_s is None:
+        if self.escalate_after_s is None or alert.silenced_by:  # a muted alert does not page anyone
             return None
         return escalation_due_at(
             alert, after_seconds=self.escalate_after_s, min_severity=self.escalate_min_severity

@@ -1,14 +1,16 @@
-"""What a worker's alert agents share: the alert store (lifecycle + stream) and the published rules.
+"""What a worker's alert agents share: the alert store (lifecycle + stream), the published rules and
+the silences.
 
 A service next to :mod:`streams.worker_context` (which owns the complaint sink, the model and the
-rules file); this one keeps the rules in step with ``PUT /api/v1/rules`` and gives every alert
-agent one :class:`~storage.alert_states.AlertStore`.
+rules file); this one keeps the rules in step with ``PUT /api/v1/rules`` and the silences with
+``POST /api/v1/silences``, and gives every alert agent one :class:`~storage.alert_states.AlertStore`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -20,6 +22,7 @@ from hotline.settings import Settings, get_settings
 from storage.alert_rules_store import RulesStore
 from storage.alert_states import AlertStore
 from storage.clickhouse import ClickHouseExecutor, DriverExecutor
+from storage.silences import SilenceStore
 from streams.alert_webhooks import WebhookDispatcher
 from streams.app import app
 from streams.outage_log import OutageLog
@@ -43,6 +46,7 @@ class AlertContext(Service):
         self._clickhouse_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts-clickhouse")
         self._clickhouse: ClickHouseExecutor | None = None
         self._rules_outage = OutageLog("reading published rules (the rules in force stay)", log)
+        self._silences_outage = OutageLog("reading silences (the silences in force stay)", log)
         super().__init__(**kwargs)
 
     async def on_start(self) -> None:
@@ -59,6 +63,7 @@ class AlertContext(Service):
             unreachable_backoff_max_s=s.alert_store_backoff_max_s,
         )
         self.rules_store = RulesStore(self.redis, key_prefix=s.redis_key_prefix)
+        self.silence_store = SilenceStore(self.redis, key_prefix=s.redis_key_prefix)
         # Webhook loops run on the leader only (started by its timer) and stop if it loses that role.
         self.webhooks = WebhookDispatcher(
             self.store.stream,
@@ -94,6 +99,18 @@ class AlertContext(Service):
             self._rules_outage.failed(exc)
             return
         self._rules_outage.recovered()
+
+    @Service.timer(get_settings().rules_reload_s, exec_first=True)
+    async def _sync_silences(self) -> None:
+        if not self.ready.is_set():
+            return
+        try:
+            silences = await self.silence_store.all()
+        except Exception as exc:  # Redis away: the silences in force stay; the next tick tries again
+            self._silences_outage.failed(exc)
+            return
+        self._silences_outage.recovered()
+        self.store.silences = [s for s in silences if s.state(time.time()) != "expired"]
 
 
 alert_context = app.service(AlertContext(get_settings()))

@@ -63,7 +63,7 @@ class WebhookDelivery:
         return f"webhook:{self.hook.id}"
 
     def wants(self, entry: StreamEntry) -> bool:
-        return entry.event in self.hook.events and self.viewer.sees(entry.alert)
+        return entry.event in self.hook.events and self.viewer.notified_of(entry.alert)
 
     async def run(self, keep_going: Callable[[], bool] = lambda: True) -> None:
         """Deliver until cancelled or ``keep_going()`` turns false (e.g. no longer the leader)."""

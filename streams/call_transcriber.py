@@ -19,6 +19,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -45,6 +46,7 @@ from asr import (
     risk_phrases,
 )
 from hotline.settings import Settings, get_settings
+from privacy import PiiRedactor
 from storage.call_live_state import LiveCallStore
 from streams.app import app
 from streams.call_outcomes import (
@@ -55,6 +57,7 @@ from streams.call_outcomes import (
     reply_envelope,
 )
 from streams.call_records import CallAudio, CallMetadata, RecognizerOptions
+from streams.call_redaction import redacted_reply
 from streams.worker_metrics import LIVE_CALLS
 
 __all__ = ["CallTranscriber", "transcriber"]
@@ -93,6 +96,11 @@ class CallTranscriber(Service):
         self.store = LiveCallStore(
             self.redis, key_prefix=s.redis_key_prefix, ended_ttl_s=s.asr_ended_call_ttl_s
         )
+        if s.pii_hash_key is None:
+            raise RuntimeError(
+                "HOTLINE_PII_HASH_KEY is not set: call transcripts are redacted with keyed hashes"
+            )
+        self.redactor = PiiRedactor(s.pii_hash_key.get_secret_value().encode())
         self.pool = ThreadPoolExecutor(
             max_workers=s.asr_threads or os.cpu_count() or 2, thread_name_prefix="vosk"
         )
@@ -237,13 +245,12 @@ class CallTranscriber(Service):
         assert call.session is not None
         if record.kind == "start":
             return False
-        loop = asyncio.get_running_loop()
         if record.kind in ("audio", "reset"):
             step = call.session.reset if record.kind == "reset" else partial(call.session.accept, record.pcm)
-            reply = await loop.run_in_executor(self.pool, step)
+            reply = await self._recognize(step)
             await self._answer(call, record, reply)
             return False
-        reply = await loop.run_in_executor(self.pool, call.session.finish)
+        reply = await self._recognize(call.session.finish)
         await self._publish(call, reply)
         # Ended before the final reply goes out: a connector that reconnects once it has the final
         # result must find the call ended.
@@ -311,12 +318,18 @@ class CallTranscriber(Service):
         )
         await self._publish(call, reply)
 
+    async def _recognize(self, step: Callable[[], Reply]) -> Reply:
+        """Run a recognizer step in the pool; personal data leaves the reply there too."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.pool, lambda: redacted_reply(step(), self.redactor)
+        )
+
     async def _publish(self, call: TranscribedCall, reply: Reply) -> None:
         await publish_utterances(self.store, self.scorer, call, reply, language=self.language)
 
     async def _close_idle(self, call: TranscribedCall) -> bool:
         if call.session is not None:
-            reply = await asyncio.get_running_loop().run_in_executor(self.pool, call.session.finish)
+            reply = await self._recognize(call.session.finish)
             await self._publish(call, reply)
             await end_call(self.store, call, "idle", max_text_chars=self.settings.max_text_chars)
         timeout = self.settings.asr_idle_timeout_s

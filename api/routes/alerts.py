@@ -42,6 +42,7 @@ from redis.exceptions import RedisError
 
 from access.roles import ALERT_AUDIENCE, Principal, audience_for
 from alerts import AlertViewer, Severity, TransitionError, acknowledge, resolve
+from api.audit import AuditDep
 from api.auth import forbidden, require
 from api.deps import RedisDep, SettingsDep
 from hotline.settings import Settings
@@ -157,7 +158,7 @@ async def alerts_feed(
         while not listener.done():
             entries = await stream.read_entries(cursor, count=READ_COUNT, block_ms=READ_BLOCK_MS)
             for entry in entries:
-                if viewer.sees(entry.alert):
+                if viewer.notified_of(entry.alert):  # silenced alerts are recorded, not pushed
                     await websocket.send_json(
                         {"stream_id": entry.stream_id, "event": entry.event, "alert": entry.alert}
                     )
@@ -303,6 +304,7 @@ async def ack_alert(
     settings: SettingsDep,
     redis: RedisDep,
     principal: Annotated[Principal, Depends(require("alerts.ack"))],
+    audit: AuditDep,
 ) -> AlertActionOut:
     """Acknowledge: someone is on it (who and when are recorded; escalation stops). 409 if resolved.
     The regulator desk and on-call acknowledge only alerts of their audience."""
@@ -311,20 +313,28 @@ async def ack_alert(
         alert = await _store(settings, redis).get(alert_id)
         if alert is not None and not AlertViewer(audience).sees(alert.to_ws_payload()):  # type: ignore[arg-type]
             raise forbidden(f"role {principal.role!r} may acknowledge only {audience!r} alerts")
-    return await _act(
+    done = await _act(
         settings, redis, alert_id, partial(acknowledge, by=body.by, at=time.time()), "acknowledged"
     )
+    await audit(principal, "alert.ack", alert_id, {"by": body.by, "note": body.note, "changed": done.changed})
+    return done
 
 
-@api.post(
-    "/{alert_id}/resolve", response_model=AlertActionOut, dependencies=[Depends(require("alerts.resolve"))]
-)
+@api.post("/{alert_id}/resolve", response_model=AlertActionOut)
 async def resolve_alert(
-    alert_id: AlertId, body: AlertActionIn, settings: SettingsDep, redis: RedisDep
+    alert_id: AlertId,
+    body: AlertActionIn,
+    settings: SettingsDep,
+    redis: RedisDep,
+    principal: Annotated[Principal, Depends(require("alerts.resolve"))],
+    audit: AuditDep,
 ) -> AlertActionOut:
     """Resolve: the matter is dealt with; a later repeat of the rule and group is a new alert."""
     change = partial(resolve, by=body.by, at=time.time(), note=body.note)
-    return await _act(settings, redis, alert_id, change, "resolved")
+    done = await _act(settings, redis, alert_id, change, "resolved")
+    detail = {"by": body.by, "note": body.note, "changed": done.changed}
+    await audit(principal, "alert.resolve", alert_id, detail)
+    return done
 
 
 router.include_router(api)

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from api.auth import require
 from api.complaint_producer import BrokerUnavailable
 from api.customer_refs import hash_customer_ref
-from api.deps import ProducerDep, SettingsDep
+from api.deps import ProducerDep, RedactorDep, SettingsDep
 from hotline.settings import Settings
+from privacy import PiiRedactor
 from streams.records import Channel, ComplaintEvent
 
 __all__ = ["ComplaintAccepted", "ComplaintIn", "router"]
@@ -78,7 +79,10 @@ class BatchAccepted(BaseModel):
     accepted: list[ComplaintAccepted]
 
 
-def _to_event(c: ComplaintIn, settings: Settings, received_at: float, index: int) -> ComplaintEvent:
+def _to_event(
+    c: ComplaintIn, settings: Settings, redactor: PiiRedactor, received_at: float, index: int
+) -> ComplaintEvent:
+    """The complaint as produced: personal data in its text replaced by typed placeholders."""
     if len(c.text) > settings.max_text_chars:
         where = ["body", "text"] if index < 0 else ["body", "complaints", index, "text"]
         raise RequestValidationError(
@@ -93,7 +97,7 @@ def _to_event(c: ComplaintIn, settings: Settings, received_at: float, index: int
     key = settings.pii_hash_key.get_secret_value().encode() if settings.pii_hash_key else None
     return ComplaintEvent(
         event_id=c.id or uuid.uuid4().hex,
-        text=c.text,
+        text=redactor.redact(c.text).text,
         channel=c.channel,
         branch=c.branch,
         line=c.line,
@@ -124,20 +128,24 @@ async def _produce(request: Request, producer: ProducerDep, events: list[Complai
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ComplaintAccepted)
 async def submit_complaint(
-    body: ComplaintIn, request: Request, settings: SettingsDep, producer: ProducerDep
+    body: ComplaintIn, request: Request, settings: SettingsDep, producer: ProducerDep, redactor: RedactorDep
 ) -> ComplaintAccepted:
     """Accept one complaint; 202 once the broker has it, 503 (nothing accepted) when it is down."""
-    event = _to_event(body, settings, time.time(), -1)
+    event = _to_event(body, settings, redactor, time.time(), -1)
     await _produce(request, producer, [event])
     return ComplaintAccepted(id=event.event_id, received_at=event.received_at)
 
 
 @router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted)
 async def submit_complaints(
-    body: ComplaintBatchIn, request: Request, settings: SettingsDep, producer: ProducerDep
+    body: ComplaintBatchIn,
+    request: Request,
+    settings: SettingsDep,
+    producer: ProducerDep,
+    redactor: RedactorDep,
 ) -> BatchAccepted:
     """Accept up to 1,000 complaints at once (ticket systems forwarding a backlog)."""
     now = time.time()
-    events = [_to_event(c, settings, now, i) for i, c in enumerate(body.complaints)]
+    events = [_to_event(c, settings, redactor, now, i) for i, c in enumerate(body.complaints)]
     await _produce(request, producer, events)
     return BatchAccepted(accepted=[ComplaintAccepted(id=e.event_id, received_at=now) for e in events])

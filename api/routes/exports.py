@@ -14,16 +14,17 @@ import csv
 import io
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from access.roles import Principal, audience_for
+from api.audit import AuditDep
 from api.auth import forbidden, require
 from api.daily_report_page import render_daily_report
 from api.deps import SettingsDep
@@ -106,12 +107,24 @@ def _export_range(since: datetime | None, until: datetime | None) -> tuple[datet
 
 
 def _stream_csv(
-    header: tuple[str, ...], pages: Callable[[], AsyncIterator[list[tuple[Any, ...]]]], filename: str
+    header: tuple[str, ...],
+    pages: Callable[[], AsyncIterator[list[tuple[Any, ...]]]],
+    filename: str,
+    exported: Callable[[int, bool], Awaitable[None]],
 ) -> StreamingResponse:
+    """The CSV response; ``exported(rows, complete)`` is called once the body ends, however it ends
+    (what was sent is out, so a cut export is recorded too)."""
+
     async def body() -> AsyncIterator[str]:
-        yield "\ufeff" + _csv([header])  # BOM: Excel then reads the Chinese text as UTF-8
-        async for rows in pages():
-            yield _csv(rows)
+        sent, complete = 0, False
+        try:
+            yield "\ufeff" + _csv([header])  # BOM: Excel then reads the Chinese text as UTF-8
+            async for rows in pages():
+                sent += len(rows)
+                yield _csv(rows)
+            complete = True
+        finally:  # shielded: a client that went away cancels the body, not the record of it
+            await asyncio.shield(exported(sent, complete))
 
     return StreamingResponse(
         body(),
@@ -122,8 +135,10 @@ def _stream_csv(
 
 @router.get("/exports/complaints.csv", response_class=StreamingResponse)
 async def export_complaints(
+    request: Request,
     pool: StatsPoolDep,
     principal: Exporter,
+    audit: AuditDep,
     since: Annotated[datetime | None, Query(description="Received at or after (default 24 h ago).")] = None,
     until: Annotated[datetime | None, Query(description="Received before (default now).")] = None,
     channel: Channel = None,
@@ -148,7 +163,24 @@ async def export_complaints(
             if rows:
                 yield [tuple(row[c] for c in EXPORT_COLUMNS) for row in rows]
 
-    return _stream_csv(EXPORT_COLUMNS, pages, f"complaints-{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}.csv")
+    async def exported(rows: int, complete: bool) -> None:
+        asked = {"channel": channel, "branch": branch, "line": line, "dimension": dimension, "tag": tag}
+        detail = {k: v for k, v in asked.items() if v is not None} | {
+            "since": start.isoformat(),
+            "until": end.isoformat(),
+            "regulator_only": filters["regulator_only"],
+            "rows": rows,
+            "complete": complete,
+        }
+        await audit(principal, "export.complaints", _asked(request), detail)
+
+    filename = f"complaints-{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}.csv"
+    return _stream_csv(EXPORT_COLUMNS, pages, filename, exported)
+
+
+def _asked(request: Request) -> str:
+    """The export as asked: path and query string (the audit trail's target)."""
+    return f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path
 
 
 async def _page(pool: ExecutorPool, fn: Callable[..., list[Any]], **kwargs: Any) -> list[Any]:
@@ -178,8 +210,10 @@ def _iso(epoch: Any) -> str:
 
 @router.get("/exports/alerts.csv", response_class=StreamingResponse)
 async def export_alerts(
+    request: Request,
     pool: StatsPoolDep,
     principal: Exporter,
+    audit: AuditDep,
     since: Annotated[datetime | None, Query(description="Fired at or after (default 24 h ago).")] = None,
     until: Annotated[datetime | None, Query(description="Fired before (default now).")] = None,
     role: Annotated[
@@ -214,7 +248,20 @@ async def export_alerts(
             if alerts:
                 yield [_alert_row(a) for a in reversed(alerts)]
 
-    return _stream_csv(ALERT_COLUMNS, pages, f"alerts-{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}.csv")
+    async def exported(rows: int, complete: bool) -> None:
+        detail = {
+            "since": start.isoformat(),
+            "until": end.isoformat(),
+            "role": audience,
+            "min_severity": min_severity,
+            "status": list(alert_status or ()),
+            "rows": rows,
+            "complete": complete,
+        }
+        await audit(principal, "export.alerts", _asked(request), detail)
+
+    filename = f"alerts-{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}.csv"
+    return _stream_csv(ALERT_COLUMNS, pages, filename, exported)
 
 
 # -- daily summary ----------------------------------------------------------------------------------------

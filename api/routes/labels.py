@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from access.roles import Principal
+from api.audit import AuditDep
 from api.auth import forbidden, require
 from api.complaint_producer import BrokerUnavailable
 from api.label_producer import LabelProducer
@@ -110,6 +111,7 @@ async def label_complaint(
     taxonomy: TaxonomyDep,
     principal: Labeller,
     pool: StatsPoolDep,
+    audit: AuditDep,
 ) -> LabelAccepted:
     """Accept a label; 202 once the broker has it. The model learns it within seconds."""
     try:
@@ -153,6 +155,8 @@ async def label_complaint(
             status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "5"}
         ) from exc
     await _archive(pool, label)
+    detail = {"label_id": label.label_id, "dimension": label.dimension, "tag": label.tag, "who": label.who}
+    await audit(principal, "label.create", complaint_id, detail)
     return LabelAccepted(**label.model_dump(exclude={"text"}))
 
 

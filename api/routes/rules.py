@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 import yaml
@@ -18,7 +18,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from access.roles import Principal
 from alerts import RuleSet, RuleValidationError, parse_rules
+from api.audit import AuditDep
 from api.auth import require
 from api.deps import RedisDep, SettingsDep
 from api.errors import problem_response
@@ -117,9 +119,14 @@ async def get_rules(settings: SettingsDep, redis: RedisDep) -> RulesOut:
     response_model=RulesOut,
     openapi_extra=_BODY_DOC,
     responses={422: {"description": "Invalid rules"}},
-    dependencies=[Depends(require("rules.write"))],
 )
-async def put_rules(request: Request, settings: SettingsDep, redis: RedisDep) -> RulesOut | JSONResponse:
+async def put_rules(
+    request: Request,
+    settings: SettingsDep,
+    redis: RedisDep,
+    principal: Annotated[Principal, Depends(require("rules.write"))],
+    audit: AuditDep,
+) -> RulesOut | JSONResponse:
     """Validate and publish a new rules document; workers apply it within the reload interval."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
@@ -147,4 +154,5 @@ async def put_rules(request: Request, settings: SettingsDep, redis: RedisDep) ->
     revision = await RulesStore(redis, key_prefix=settings.redis_key_prefix).publish(
         text, updated_at=updated_at, updated_by=client
     )
+    await audit(principal, "rules.replace", "rules", {"revision": revision, "rules": len(rules)})
     return _out(rules, source="api", revision=revision, updated_at=updated_at, text=text)

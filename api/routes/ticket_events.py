@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import require
+from api.deps import RedactorDep
 from streams.alert_records import TICKETS_TOPIC, TicketEvent
 
 __all__ = ["TicketEventAccepted", "TicketEventIn", "router"]
@@ -134,7 +135,7 @@ async def _send(request: Request, event: TicketEvent) -> None:
     "/{complaint_id}/events", status_code=status.HTTP_202_ACCEPTED, response_model=TicketEventAccepted
 )
 async def post_ticket_event(
-    complaint_id: ComplaintId, body: TicketEventIn, request: Request
+    complaint_id: ComplaintId, body: TicketEventIn, request: Request, redactor: RedactorDep
 ) -> TicketEventAccepted:
     """Record a handling event; 202 once the broker has it. 422 names what is wrong with it."""
     now = time.time()
@@ -149,7 +150,7 @@ async def post_ticket_event(
         kind=body.kind,
         at=at,
         actor=body.actor,
-        note=body.note,
+        note=redactor.redact(body.note).text if body.note else body.note,  # staff notes quote customers
         deadlines=tuple(body.deadlines) if body.deadlines else None,
         limit_days=body.limit_days,
     )

@@ -38,6 +38,7 @@ from storage.clickhouse.analytics_schema import (
     TAG_ROLLUP_STATEMENTS,
     TICKET_STATEMENTS,
 )
+from storage.clickhouse.audit_schema import AUDIT_LOG_DDL
 from storage.clickhouse.call_schema import CALLS_DDL, UTTERANCES_DDL
 from storage.clickhouse.executor import ClickHouseExecutor
 from storage.clickhouse.label_schema import COMPLAINT_LABELS_DDL
@@ -229,6 +230,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "0013_complaint_labels", (COMPLAINT_LABELS_DDL,)),
     # Two-channel calls (issue 14): who said each utterance ('' on older rows: a mono call's).
     Migration(14, "0014_utterance_speaker", (AddColumn("utterances", "speaker", "String", after="text"),)),
+    # Audit log (issue 15): who changed what, one row per action; DDL in audit_schema.py.
+    Migration(15, "0015_audit_log", (AUDIT_LOG_DDL,)),
 )
 
 

@@ -95,11 +95,20 @@ CASES: dict[str, Case] = {
     "alerts-resolve": Case(
         "POST", f"/api/v1/alerts/{NOBODY}/resolve", _roles("monitor"), (404,), body={"by": "acl-test"}
     ),
+    "silences-read": Case("GET", "/api/v1/silences", _roles("monitor", "regulator_desk", "oncall")),
+    # An invalid silence (no matcher): admitted callers get 422, and nothing is muted.
+    "silences-write": Case(
+        "POST", "/api/v1/silences", _roles("monitor", "oncall"), (422,), body={"matchers": {}, "reason": "x"}
+    ),
+    "silences-expire": Case(
+        "DELETE", "/api/v1/silences/s-0000000000000000", _roles("monitor", "oncall"), (404,)
+    ),
     "models": Case("GET", "/api/v1/models", _roles("monitor")),
     "metrics": Case("GET", "/metrics", _roles("monitor")),
     "rules-read": Case("GET", "/api/v1/rules", _roles("monitor")),
     # An invalid document: admitted callers get 422 and the stack's rules stay as they are.
     "rules-write": Case("PUT", "/api/v1/rules", _roles(), (422,), body={"rules": [{"id": "x"}]}),
+    "audit": Case("GET", "/api/v1/audit", _roles(), params={"limit": 1}),
     "readyz": Case("GET", "/readyz", EVERYONE, (200, 503)),
     "session": Case("GET", "/api/v1/session", EVERYONE),
 }
@@ -159,7 +168,7 @@ def test_session_names_the_caller_and_never_the_token(pipeline: Pipeline, tokens
     assert r.json() == {
         "name": "acl-oncall",
         "role": "oncall",
-        "permissions": ["alerts.read", "alerts.ack", "status.read"],
+        "permissions": ["alerts.read", "alerts.ack", "silences.write", "status.read"],
         "alert_audience": "oncall",
         "regulator_only": False,
     }

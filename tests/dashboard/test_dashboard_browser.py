@@ -171,12 +171,14 @@ def test_regulator_desk_sees_its_panels_and_customer_text_stays_text(
         assert case.locator(".deadline").count() == 3
         assert case.locator(".dl-kind").first.inner_text() == "首次响应（60 分钟）"
         assert "st-open" in (case.locator(".deadline").first.get_attribute("class") or "")
-        # Only the desk's part: its tracker, compliance, alerts and review queue; nothing it may not read.
+        # Only the desk's part: its tracker, compliance, alerts (and their silences) and review queue;
+        # nothing it may not read.
         shown = [p for p in page.locator("[data-panel]").all() if p.is_visible()]
         assert {p.get_attribute("data-panel") for p in shown} == {
             "regulator",
             "compliance",
             "alerts",
+            "silences",
             "review",
         }
         assert page.locator("#export-complaints").is_visible() and page.locator("#report").is_hidden()
@@ -190,7 +192,7 @@ def test_regulator_desk_sees_its_panels_and_customer_text_stays_text(
         desk.close()
 
 
-def test_oncall_sees_only_the_alert_feed_and_calls_nothing_it_may_not(
+def test_oncall_sees_only_the_alert_feed_and_its_silences_and_calls_nothing_it_may_not(
     browser: Any, dashboard_stack: Pipeline
 ) -> None:
     desk = Page(browser, dashboard_stack, role="oncall", width=1280, height=800)
@@ -199,7 +201,7 @@ def test_oncall_sees_only_the_alert_feed_and_calls_nothing_it_may_not(
     try:
         page = desk.page
         shown = [p for p in page.locator("[data-panel]").all() if p.is_visible()]
-        assert [p.get_attribute("data-panel") for p in shown] == ["alerts"]
+        assert [p.get_attribute("data-panel") for p in shown] == ["alerts", "silences"]
         for button in ("#report", "#export-complaints", "#export-alerts"):
             assert page.locator(button).is_hidden()
         assert page.locator("#role-name").inner_text() == "值班经理"

@@ -68,6 +68,7 @@ export async function getJSON(path, params) { return (await request("GET", path,
 export async function getText(path, params) { return (await request("GET", path, params)).text(); }
 export async function getBlob(path, params) { return (await request("GET", path, params)).blob(); }
 export async function postJSON(path, body) { return (await request("POST", path, undefined, body)).json(); }
+export async function deleteJSON(path) { return (await request("DELETE", path)).json(); }
 
 // Does this server provide an endpoint? Read from its OpenAPI document (fetched once), so probing
 // never produces a 404.

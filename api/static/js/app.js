@@ -7,13 +7,20 @@ import { AlertFeed, askNotificationPermission } from "./panels/alerts.js";
 import { LiveCalls, ModelAccuracy } from "./panels/calls_models.js";
 import { RegulatorTracker } from "./panels/regulator.js";
 import { ReviewQueue } from "./panels/review.js";
+import { SilencesPanel } from "./panels/silences.js";
 import { Compliance, HotTopics } from "./panels/stats_tables.js";
 import { VolumeChart } from "./panels/volume.js";
 import { applyTexts, lang, setLang, t } from "./i18n.js";
 
 const $ = (selector) => document.querySelector(selector);
 const PANELS = {
-  alerts: (panel, ctx) => new AlertFeed(panel, { onState: setStatus, onChange: (alerts) => ctx.volume && ctx.volume.setAlerts(alerts) }),
+  alerts: (panel, ctx) => new AlertFeed(panel, {
+    onState: setStatus,
+    onChange: (alerts) => ctx.volume && ctx.volume.setAlerts(alerts),
+    // "Silence" on an alert pre-fills the silences form (only for roles that may set one).
+    onSilence: session.may("silences.write") ? (alert) => ctx.silences && ctx.silences.prefill(alert) : null,
+  }),
+  silences: (panel) => new SilencesPanel(panel),
   volume: (panel) => new VolumeChart(panel),
   hot: (panel) => new HotTopics(panel),
   calls: (panel) => new LiveCalls(panel),
@@ -54,7 +61,7 @@ async function start() {
   applyTexts(document);
   const ctx = {};
   // Volume first, so the alert feed can hand it markers as soon as alerts arrive.
-  const order = ["volume", "alerts", "hot", "calls", "regulator", "compliance", "models", "review"];
+  const order = ["volume", "alerts", "silences", "hot", "calls", "regulator", "compliance", "models", "review"];
   for (const name of order) {
     const panel = document.querySelector(`[data-panel="${name}"]`);
     panel.hidden = !session.may(panel.dataset.needs);

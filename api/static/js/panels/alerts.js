@@ -1,5 +1,6 @@
 // Live alert feed over WS /ws/alerts: one entry per alert (events replace it), newest first,
-// severity colour, why it fired, acknowledge; browser notifications for new critical alerts.
+// severity colour, why it fired, acknowledge, silence (pre-fills the silences form); browser
+// notifications for new critical alerts.
 "use strict";
 
 import { openSocket, postJSON, session } from "../api.js";
@@ -13,7 +14,7 @@ const RENDER_DELAY_MS = 50;
 const KEEP_HOURS = 24;
 
 export class AlertFeed {
-  constructor(panel, { onState, onChange }) {
+  constructor(panel, { onState, onChange, onSilence }) {
     this.panel = panel;
     this.list = panel.querySelector("ol");
     this.alerts = new Map();
@@ -22,6 +23,7 @@ export class AlertFeed {
     this.publishedAt = new Map();
     this.lastId = `${Date.now() - BACKLOG_HOURS * 3600 * 1000}-0`;
     this.onChange = onChange;
+    this.onSilence = onSilence || null;
     this.started = Date.now() / 1000;
     // The server picks the audience from the token's role (regulator desk, on-call: theirs only).
     this.socket = openSocket("/ws/alerts", () => ({ last_id: this.lastId }), {
@@ -85,6 +87,7 @@ export class AlertFeed {
     if ((alert.occurrences || 1) > 1) meta.push(`${alert.occurrences} ${t("occurrences")}`);
     if (alert.acked_by) meta.push(`${t("acked_by")} ${alert.acked_by}`);
     if (alert.escalated_at) meta.push(t("escalated"));
+    if (alert.silenced_by) meta.push(t("silenced"));
     const group = Object.entries(alert.group || {}).filter(([, v]) => v).map(([k, v]) => `${k}=${v}`);
     if (group.length) meta.push(group.join(" "));
     const li = el("li", { class: `alert sev-${alert.severity} st-${status}`, data: {
@@ -97,11 +100,20 @@ export class AlertFeed {
       el("div", { class: "alert-reason", text: alert.reason }),
       el("div", { class: "alert-meta", text: meta.join(" · ") }),
     ]);
+    const actions = el("div", { class: "alert-actions" });
     if (status === "open") {
       const button = el("button", { class: "ack", i18n: "ack", attrs: { type: "button" } });
       button.addEventListener("click", () => this.acknowledge(alert, button));
-      li.appendChild(button);
+      actions.appendChild(button);
     }
+    if (this.onSilence && status !== "resolved") {
+      const button = el("button", { class: "alert-silence", i18n: "alert_silence", attrs: {
+        type: "button", "aria-label": `${t("alert_silence")}: ${alert.title}`,
+      } });
+      button.addEventListener("click", () => this.onSilence(alert));
+      actions.appendChild(button);
+    }
+    if (actions.firstChild) li.appendChild(actions);
     return li;
   }
 
