@@ -44,7 +44,7 @@ from access.roles import ALERT_AUDIENCE, Principal, audience_for
 from alerts import AlertViewer, Severity, TransitionError, acknowledge, resolve
 from api.audit import AuditDep
 from api.auth import forbidden, require
-from api.deps import RedisDep, SettingsDep
+from api.deps import RedactorDep, RedisDep, SettingsDep
 from hotline.settings import Settings
 from storage.alert_states import AlertNotFound, AlertStore
 from storage.alert_stream import AlertStream
@@ -316,7 +316,7 @@ async def ack_alert(
     done = await _act(
         settings, redis, alert_id, partial(acknowledge, by=body.by, at=time.time()), "acknowledged"
     )
-    await audit(principal, "alert.ack", alert_id, {"by": body.by, "note": body.note, "changed": done.changed})
+    await audit(principal, "alert.ack", alert_id, {"by": body.by, "changed": done.changed})
     return done
 
 
@@ -328,11 +328,14 @@ async def resolve_alert(
     redis: RedisDep,
     principal: Annotated[Principal, Depends(require("alerts.resolve"))],
     audit: AuditDep,
+    redactor: RedactorDep,
 ) -> AlertActionOut:
-    """Resolve: the matter is dealt with; a later repeat of the rule and group is a new alert."""
-    change = partial(resolve, by=body.by, at=time.time(), note=body.note)
+    """Resolve: the matter is dealt with; a later repeat of the rule and group is a new alert.
+    The note is kept with personal data redacted (staff quote customers)."""
+    note = redactor.redact(body.note).text if body.note else body.note
+    change = partial(resolve, by=body.by, at=time.time(), note=note)
     done = await _act(settings, redis, alert_id, change, "resolved")
-    detail = {"by": body.by, "note": body.note, "changed": done.changed}
+    detail = {"by": body.by, "note": note, "changed": done.changed}
     await audit(principal, "alert.resolve", alert_id, detail)
     return done
 

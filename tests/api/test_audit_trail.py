@@ -235,11 +235,13 @@ def trail(pipeline: Pipeline) -> Trail:
         expect("alert.ack", alert_id, monitor, "ack", by="zhang.wei", changed=True)
         r = http.post(
             f"/api/v1/alerts/{alert_id}/resolve",
-            json={"by": "li.na", "note": "fixed"},
+            json={"by": "li.na", "note": "fixed, customer called from 13912345678"},
             headers=admin.headers("resolve"),
         )
         assert r.status_code == 200, r.text
-        expect("alert.resolve", alert_id, admin, "resolve", by="li.na", note="fixed", changed=True)
+        assert r.json()["alert"]["resolution"] == "fixed, customer called from [PHONE:…5678]"  # redacted
+        note = "fixed, customer called from [PHONE:…5678]"
+        expect("alert.resolve", alert_id, admin, "resolve", by="li.na", note=note, changed=True)
         r = http.post(f"/api/v1/alerts/{NOBODY}/resolve", json={"by": "x"}, headers=admin.headers("failed"))
         assert r.status_code == 404, r.text
 
