@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from alerts.alert import Alert
 from alerts.rule_base import Name, Severity, StrictModel
@@ -37,13 +38,19 @@ MAX_SILENCE_S = 7 * 24 * 3600
 
 
 class SilenceMatchers(StrictModel):
-    """What an alert must have to be muted: every matcher given, equal (at least one)."""
+    """What an alert must have to be muted: every matcher given, equal (at least one).
 
-    rule_id: Name | None = None
-    tag: Name | None = None
-    branch: Name | None = None
-    channel: Name | None = None
-    severity: Severity | None = None
+    The JSON schema says so too (no nulls, at least one property), so clients and fuzzers
+    generated from the OpenAPI document send only what is accepted.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    rule_id: Name | SkipJsonSchema[None] = None
+    tag: Name | SkipJsonSchema[None] = None
+    branch: Name | SkipJsonSchema[None] = None
+    channel: Name | SkipJsonSchema[None] = None
+    severity: Severity | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _at_least_one(self) -> SilenceMatchers:

@@ -60,7 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise RuntimeError(
             "HOTLINE_PII_HASH_KEY is not set: personal data in complaints is redacted with keyed hashes"
         )
-    redactor = PiiRedactor(settings.pii_hash_key.get_secret_value().encode())
+    try:
+        redactor = PiiRedactor(settings.pii_hash_key.get_secret_value().encode())
+    except ValueError as exc:
+        raise RuntimeError(f"HOTLINE_PII_HASH_KEY: {exc}") from None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

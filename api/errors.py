@@ -8,6 +8,7 @@ client reads one shape whatever failed, and support can find the request's log l
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -104,7 +105,23 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        headers["Allow"] = _allowed_methods(request)
+    return problem_response(exc.status_code, str(exc.detail), headers=headers or None)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents at this path (Starlette names only the first route's, and a
+    path such as ``/api/v1/rules`` has one route per method)."""
+    path = request.url.path
+    methods = {
+        method.upper()
+        for template, operations in request.app.openapi().get("paths", {}).items()
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path)
+        for method in operations
+    }
+    return ", ".join(sorted(methods))
 
 
 async def _redis_unavailable(request: Request, exc: RedisError) -> JSONResponse:
@@ -132,7 +149,8 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _document_problems(app: FastAPI) -> None:
     """Every 4xx/5xx in the OpenAPI document is a :class:`Problem` (FastAPI's own 422 schema is not
-    what is sent), so a generated client, or a fuzzer checking responses, reads the real shape."""
+    what is sent), so a generated client, or a fuzzer checking responses, reads the real shape; the
+    ``default`` response of every operation says any other error (401, 403, 429, 503...) is one too."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -142,9 +160,17 @@ def _document_problems(app: FastAPI) -> None:
         )
         problem = {"$ref": "#/components/schemas/Problem"}
         for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
-            for code, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            for code, response in responses.items():
                 if code[:1] in ("4", "5"):
                     response["content"] = {PROBLEM_JSON: {"schema": problem}}
+            responses.setdefault(
+                "default",
+                {
+                    "description": "An error: RFC 9457 problem details",
+                    "content": {PROBLEM_JSON: {"schema": problem}},
+                },
+            )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)

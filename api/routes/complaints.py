@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 from api.auth import require
 from api.complaint_producer import BrokerUnavailable
@@ -53,7 +53,7 @@ class ComplaintIn(BaseModel):
     customer_ref: Annotated[str, StringConstraints(max_length=128)] | None = Field(
         None, description="Customer number or phone; only a keyed hash is kept."
     )
-    regulator_forwarded: bool = False
+    regulator_forwarded: StrictBool = False  # 0/"yes" are not answers to "forwarded by the regulator?"
     regulator_ref: Annotated[str, StringConstraints(max_length=128)] | None = None
 
     @field_validator("text")

@@ -133,7 +133,12 @@ def _stream_csv(
     )
 
 
-@router.get("/exports/complaints.csv", response_class=StreamingResponse)
+_CSV_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"description": "CSV (UTF-8 with BOM)", "content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+
+
+@router.get("/exports/complaints.csv", response_class=StreamingResponse, responses=_CSV_DOC)
 async def export_complaints(
     request: Request,
     pool: StatsPoolDep,
@@ -208,7 +213,7 @@ def _iso(epoch: Any) -> str:
     return datetime.fromtimestamp(float(epoch), tz=UTC).isoformat() if epoch else ""
 
 
-@router.get("/exports/alerts.csv", response_class=StreamingResponse)
+@router.get("/exports/alerts.csv", response_class=StreamingResponse, responses=_CSV_DOC)
 async def export_alerts(
     request: Request,
     pool: StatsPoolDep,

@@ -154,7 +154,17 @@ class _StatusCollector:
         return [info, published, labels, accuracy, window, predictions, rate, workers]
 
 
-@router.get("/metrics", response_class=Response, dependencies=[Depends(require("metrics.read"))])
+@router.get(
+    "/metrics",
+    response_class=Response,
+    dependencies=[Depends(require("metrics.read"))],
+    responses={
+        200: {
+            "description": "Prometheus text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def metrics(
     request: Request, redis: RedisDep, settings: SettingsDep, taxonomy: TaxonomyDep
 ) -> Response:

@@ -130,6 +130,9 @@ async def put_rules(
     """Validate and publish a new rules document; workers apply it within the reload interval."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
+    if not body.strip():
+        # An empty body is a mistake, never "no rules": that is `{"rules": []}`, said on purpose.
+        return _invalid(['the request has no rules document (send {"rules": []} to publish none)'])
     if media_type in _JSON_TYPES:
         try:
             data = orjson.loads(body)
@@ -145,6 +148,12 @@ async def put_rules(
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "send the rules as application/yaml or application/json"
         )
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return _invalid([f"not valid YAML: {exc}"])
+    if not isinstance(document, dict):  # `null`, a list, a bare word: not a rules document
+        return _invalid(['the rules document must be a mapping with a "rules" list'])
     try:
         rules = parse_rules(text)
     except RuleValidationError as exc:

@@ -56,7 +56,7 @@ class SilenceOut(BaseModel):
     reason: str
     created_by: str
     created_at: float
-    expired_by: str | None
+    expired_by: str | None = None
     state: Literal["pending", "active", "expired"]
 
 
@@ -75,7 +75,9 @@ def _store(settings: SettingsDep, redis: RedisDep) -> SilenceStore:
 StoreDep = Annotated[SilenceStore, Depends(_store)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SilenceOut)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=SilenceOut, response_model_exclude_none=True
+)
 async def create_silence(
     body: SilenceIn,
     store: StoreDep,
@@ -106,14 +108,19 @@ async def create_silence(
     return _out(silence, now)
 
 
-@router.get("", response_model=SilencesOut, dependencies=[Depends(require("alerts.read"))])
+@router.get(
+    "",
+    response_model=SilencesOut,
+    response_model_exclude_none=True,
+    dependencies=[Depends(require("alerts.read"))],
+)
 async def list_silences(store: StoreDep) -> SilencesOut:
     """Every silence, newest first: active, pending, and expired in the last 7 days."""
     now = time.time()
     return SilencesOut(silences=[_out(s, now) for s in await store.all(now=now)])
 
 
-@router.delete("/{silence_id}", response_model=SilenceOut)
+@router.delete("/{silence_id}", response_model=SilenceOut, response_model_exclude_none=True)
 async def expire_silence(
     silence_id: SilenceId,
     store: StoreDep,

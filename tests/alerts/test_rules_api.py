@@ -50,6 +50,10 @@ def test_get_returns_the_rules_in_force(pipeline: Pipeline) -> None:
             "rules[0] (Bad Id): id: must be a lowercase slug",
         ),
         ("{not json", {"Content-Type": "application/json"}, "not valid JSON"),
+        # Never "no rules" by accident: that takes `rules: []`, said on purpose.
+        ("", YAML, "the request has no rules document"),
+        ("null\n", YAML, "the rules document must be a mapping"),
+        ("null", {"Content-Type": "application/json"}, "the rules document must be a mapping"),
     ],
 )
 def test_bad_rules_are_refused_with_422_naming_the_problem(

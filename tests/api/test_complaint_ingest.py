@@ -47,6 +47,7 @@ def test_valid_complaint_is_accepted(pipeline: Pipeline) -> None:
         ({**VALID, "text": 42}, "text"),
         ({**VALID, "channel": "fax"}, "channel"),
         ({**VALID, "regulator_forwarded": "maybe"}, "regulator_forwarded"),
+        ({**VALID, "regulator_forwarded": 0}, "regulator_forwarded"),  # a number is not a yes/no
         ({**VALID, "branch": "x" * 65}, "branch"),
         ({**VALID, "unknown": 1}, "unknown"),
         ({**VALID, "text": "bad\x00byte"}, "text"),

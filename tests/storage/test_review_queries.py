@@ -145,7 +145,8 @@ def test_an_existing_table_gets_the_margin_column_and_old_rows_read_empty(
     apply_migrations(clickhouse_executor, BEFORE_REVIEW)
     before = [c for c in COMPLAINT_COLUMNS if c != "tag_margins"]
     _insert(clickhouse_executor, [make_complaint("old-1")], columns=before)
-    assert apply_migrations(clickhouse_executor) == ["0012_complaint_tag_margins", "0013_complaint_labels"]
+    applied = apply_migrations(clickhouse_executor)
+    assert applied[:2] == ["0012_complaint_tag_margins", "0013_complaint_labels"]  # later ones follow
     columns = {str(r[0]): str(r[1]) for r in clickhouse_executor.execute("DESCRIBE TABLE complaints")}
     assert columns["tag_margins"] == "Array(Float32)"
     labels = {str(r[0]): str(r[1]) for r in clickhouse_executor.execute("DESCRIBE TABLE complaint_labels")}
