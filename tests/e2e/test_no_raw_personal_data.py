@@ -1,8 +1,9 @@
 """Personal data never stored raw (issue 15 item 3): complaints (one and batch) and ticket-event
 notes holding a card number, a resident ID, mobiles and an e-mail address go through the API; then
 Kafka's topics, every text column of every ClickHouse table, every Redis key of the stack, the CSV
-export, the daily report and the logs are searched for the raw values: none may be there, and the
-placeholders must be (or the search would prove nothing). Call transcripts are redacted in the
+export, the daily report, the alert and live-call websocket feeds and the logs are searched for
+the raw values: none may be there, and the placeholders must be (or the search would prove
+nothing). Call transcripts are redacted in the
 worker by the same library (``streams.call_redaction``; espeak speech cannot make a recognizer say
 digits, so that path is checked there)."""
 
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+import websockets
 from aiokafka import AIOKafkaConsumer
 from clickhouse_driver.errors import ServerException
 
@@ -99,9 +101,31 @@ def _redis_dump(pipeline: Pipeline) -> bytes:
     return b"\n".join(out)
 
 
+class _Feed:
+    """A websocket feed (alerts, live calls) recorded while the test runs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.messages: list[str] = []
+
+    async def run(self) -> None:
+        async with websockets.connect(self.url) as ws:
+            async for message in ws:
+                self.messages.append(message if isinstance(message, str) else message.decode())
+
+
 async def test_no_raw_personal_data_anywhere(pipeline: Pipeline) -> None:
     run = secrets.token_hex(3)
     one, other = _texts(run)
+    one["regulator_forwarded"] = True  # so an alert about it goes out on the feed
+    one["regulator_ref"] = f"12378-{run}"
+    base = f"ws://127.0.0.1:{pipeline.stack.settings.api_port}"
+    feeds = [
+        _Feed(f"{base}/ws/alerts?token={pipeline.stack.token}"),
+        _Feed(f"{base}/ws/live-calls?token={pipeline.stack.token}"),
+    ]
+    readers = [asyncio.ensure_future(feed.run()) for feed in feeds]
+    await asyncio.sleep(0.5)
     async with httpx.AsyncClient(base_url=pipeline.url, headers=pipeline.stack.auth(), timeout=30) as http:
         assert (await http.post("/api/v1/complaints", json=one)).status_code == 202
         assert (await http.post("/api/v1/complaints/batch", json={"complaints": [other]})).status_code == 202
@@ -129,6 +153,10 @@ async def test_no_raw_personal_data_anywhere(pipeline: Pipeline) -> None:
         report = (await http.get("/api/v1/reports/daily.html")).text
     assert "[CARD:…7894]" in export
 
+    for reader in readers:
+        reader.cancel()
+    pushed = "\n".join(m for feed in feeds for m in feed.messages)
+    assert one["id"] in pushed  # the forwarded complaint's alert was pushed: the feed was read
     topics = b"\n".join(await _topic_values(pipeline, "complaints.in", "tickets"))
     assert b"[EMAIL]" in topics
     redis_dump = _redis_dump(pipeline)
@@ -138,3 +166,4 @@ async def test_no_raw_personal_data_anywhere(pipeline: Pipeline) -> None:
         assert raw.encode() not in topics, raw
         assert raw.encode() not in redis_dump, raw
         assert raw not in export and raw not in report and raw not in logs, raw
+        assert raw not in pushed, raw
