@@ -56,12 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     if settings.api_token is None:
         raise RuntimeError("HOTLINE_API_TOKEN is not set: refusing to serve an API without a token")
-    if settings.pii_hash_key is None:
-        raise RuntimeError(
-            "HOTLINE_PII_HASH_KEY is not set: personal data in complaints is redacted with keyed hashes"
-        )
     try:
-        redactor = PiiRedactor(settings.pii_hash_key.get_secret_value().encode())
+        redactor = PiiRedactor(settings.pii_key())
     except ValueError as exc:
         raise RuntimeError(f"HOTLINE_PII_HASH_KEY: {exc}") from None
 

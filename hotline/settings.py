@@ -309,6 +309,13 @@ class Settings(BaseSettings):
     def clickhouse_database(self) -> str:
         return urlsplit(self.clickhouse_url).path.lstrip("/") or "default"
 
+    def pii_key(self) -> bytes:
+        """``HOTLINE_PII_HASH_KEY`` as bytes; a process that redacts personal data (with keyed
+        hashes) cannot start without it."""
+        if self.pii_hash_key is None:
+            raise RuntimeError("HOTLINE_PII_HASH_KEY is not set: personal data is redacted with keyed hashes")
+        return self.pii_hash_key.get_secret_value().encode()
+
     @property
     def api_url(self) -> str:
         return f"http://{self.api_host}:{self.api_port}"

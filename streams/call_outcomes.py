@@ -44,7 +44,6 @@ __all__ = [
     "end_call",
     "error_envelope",
     "publish_utterance",
-    "publish_utterances",
     "reply_envelope",
 ]
 
@@ -98,19 +97,6 @@ def error_envelope(connection: str, seq: int, reason: str, code: int) -> dict[st
 
 #: An agent's words are not the caller escalating: they are scored by agent rules instead.
 _NOT_SCORED = RiskScore(0.0, "none", ())
-
-
-async def publish_utterances(
-    store: LiveCallStore,
-    scorer: EscalationRiskScorer,
-    call: TranscribedCall,
-    reply: Reply,
-    *,
-    language: str | None,
-) -> None:
-    """Publish every utterance a reply ended (a two-channel frame can end one per speaker)."""
-    for utterance in reply.utterances:
-        await publish_utterance(store, scorer, call, utterance, language=language)
 
 
 async def publish_utterance(

@@ -53,7 +53,7 @@ from streams.call_outcomes import (
     TranscribedCall,
     end_call,
     error_envelope,
-    publish_utterances,
+    publish_utterance,
     reply_envelope,
 )
 from streams.call_records import CallAudio, CallMetadata, RecognizerOptions
@@ -96,11 +96,7 @@ class CallTranscriber(Service):
         self.store = LiveCallStore(
             self.redis, key_prefix=s.redis_key_prefix, ended_ttl_s=s.asr_ended_call_ttl_s
         )
-        if s.pii_hash_key is None:
-            raise RuntimeError(
-                "HOTLINE_PII_HASH_KEY is not set: call transcripts are redacted with keyed hashes"
-            )
-        self.redactor = PiiRedactor(s.pii_hash_key.get_secret_value().encode())
+        self.redactor = PiiRedactor(s.pii_key())
         self.pool = ThreadPoolExecutor(
             max_workers=s.asr_threads or os.cpu_count() or 2, thread_name_prefix="vosk"
         )
@@ -325,7 +321,9 @@ class CallTranscriber(Service):
         )
 
     async def _publish(self, call: TranscribedCall, reply: Reply) -> None:
-        await publish_utterances(self.store, self.scorer, call, reply, language=self.language)
+        """Every utterance the reply ended (a two-channel frame can end one per speaker)."""
+        for utterance in reply.utterances:
+            await publish_utterance(self.store, self.scorer, call, utterance, language=self.language)
 
     async def _close_idle(self, call: TranscribedCall) -> bool:
         if call.session is not None:
