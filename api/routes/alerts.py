@@ -20,7 +20,6 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -36,7 +35,6 @@ from fastapi import (
     WebSocketDisconnect,
     status,
 )
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 
@@ -45,6 +43,7 @@ from alerts import AlertViewer, Severity, TransitionError, acknowledge, resolve
 from api.audit import AuditDep
 from api.auth import forbidden, require
 from api.deps import RedactorDep, RedisDep, SettingsDep
+from api.time_ranges import Since, Until, optional_range
 from hotline.settings import Settings
 from storage.alert_states import AlertNotFound, AlertStore
 from storage.alert_stream import AlertStream
@@ -82,8 +81,6 @@ ALERT_ID = r"^[0-9a-f]{16}$"
 DEFAULT_LIST_HOURS = 24
 #: ClickHouse connections the alert list may hold.
 CLICKHOUSE_POOL_SIZE = 2
-#: Times the alert store can hold (ClickHouse DateTime).
-_EARLIEST, _LATEST = 0.0, 4_102_444_800.0
 
 Audience = Literal["monitoring", "regulator_desk", "oncall"]
 AudienceQuery = Annotated[
@@ -214,16 +211,12 @@ async def get_alerts(
     kind: Annotated[str | None, Query(max_length=32)] = None,
     rule_id: Annotated[str | None, Query(max_length=64)] = None,
     complaint_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[datetime | None, Query(description="Fired at or after (default: 24 h ago).")] = None,
-    until: Annotated[datetime | None, Query(description="Fired before.")] = None,
+    since: Since = None,
+    until: Until = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
 ) -> AlertList:
     """Alerts as they stand now (from ClickHouse, about a second behind the live feed), newest first."""
-    for name, moment in (("since", since), ("until", until)):
-        if moment is not None and not _EARLIEST <= moment.timestamp() <= _LATEST:
-            raise RequestValidationError(
-                [{"loc": ["query", name], "type": "value_error", "msg": "must be between 1970 and 2100"}]
-            )
+    since, until = optional_range(since, until)
     start = since.timestamp() if since else time.time() - DEFAULT_LIST_HOURS * 3600
     try:
         alerts = await asyncio.to_thread(

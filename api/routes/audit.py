@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.auth import require
-from api.routes.stats import EARLIEST, LATEST, StatsPoolDep, invalid_query, run_query
+from api.routes.stats import StatsPoolDep, run_query
+from api.time_ranges import Since, Until, optional_range
 from storage.clickhouse.audit_log import MAX_AUDIT_ENTRIES, AuditEntry, audit_entries
 
 __all__ = ["AuditEntryOut", "AuditLogOut", "router"]
@@ -57,28 +58,17 @@ class AuditLogOut(BaseModel):
     entries: list[AuditEntryOut] = Field(description="Newest first.")
 
 
-def _moment(name: str, moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    if not EARLIEST <= aware <= LATEST:
-        raise invalid_query(name, f"`{name}` must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
-    return aware
-
-
 @router.get("", response_model=AuditLogOut, dependencies=[Depends(require("audit.read"))])
 async def get_audit(
     pool: StatsPoolDep,
     action: Annotated[str | None, Query(max_length=64, description="Only this action.")] = None,
     actor: Annotated[str | None, Query(max_length=128, description="Only this token (name or id).")] = None,
-    since: Annotated[datetime | None, Query(description="At or after (ISO 8601 or epoch seconds).")] = None,
-    until: Annotated[datetime | None, Query(description="Before.")] = None,
+    since: Since = None,
+    until: Until = None,
     limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_ENTRIES)] = 100,
 ) -> AuditLogOut:
     """Recorded actions, newest first (503 while ClickHouse is unreachable)."""
-    start, end = _moment("since", since), _moment("until", until)
-    if start is not None and end is not None and end <= start:
-        raise invalid_query("until", "`until` must be after `since`")
+    start, end = optional_range(since, until)
     entries = await run_query(
         pool, audit_entries, action=action, actor=actor, since=start, until=end, limit=limit
     )

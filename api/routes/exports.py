@@ -35,10 +35,9 @@ from api.routes.stats import (
     HotTagOut,
     Line,
     StatsPoolDep,
-    invalid_query,
     run_query,
-    time_range,
 )
+from api.time_ranges import Day, invalid_query, time_range
 from storage.clickhouse.alert_queries import MAX_LIST, list_alerts
 from storage.clickhouse.analytics_exports import EXPORT_COLUMNS, complaint_rows, daily_figures, time_slices
 from storage.clickhouse.analytics_filters import RollupFilter
@@ -371,9 +370,6 @@ async def _daily_summary(
             for a in notable[:50]
         ],
     )
-
-
-Day = Annotated[date | None, Query(description="YYYY-MM-DD in HOTLINE_REPORT_TIMEZONE (default today).")]
 
 
 @router.get("/reports/daily", response_model=DailySummary, dependencies=[ReportReader])

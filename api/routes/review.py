@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 from access.roles import Principal
 from api.auth import require
 from api.deps import SettingsDep
-from api.routes.stats import StatsPoolDep, invalid_query, run_query
+from api.routes.stats import StatsPoolDep, run_query
 from api.taxonomy_source import TaxonomyDep
+from api.time_ranges import invalid_query
 from online_models import DimensionSpec, Taxonomy, UnknownLabelError
 from storage.clickhouse import MAX_REVIEW_ITEMS, review_queue
 

@@ -39,7 +39,13 @@ _BODY_DOC: dict[str, Any] = {
         "description": "The whole rules document (same structure as config/rules.yaml).",
         "content": {
             "application/yaml": {"schema": {"type": "string"}},
-            "application/json": {"schema": {"type": "object", "properties": {"rules": {"type": "array"}}}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["rules"],
+                    "properties": {"rules": {"type": "array"}},
+                }
+            },
         },
     }
 }
@@ -152,7 +158,7 @@ async def put_rules(
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         return _invalid([f"not valid YAML: {exc}"])
-    if not isinstance(document, dict):  # `null`, a list, a bare word: not a rules document
+    if not isinstance(document, dict) or "rules" not in document:  # `null`, `{}`, a list, a bare word
         return _invalid(['the rules document must be a mapping with a "rules" list'])
     try:
         rules = parse_rules(text)

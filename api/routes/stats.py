@@ -10,17 +10,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from access.roles import Principal
 from api.auth import require
 from api.deps import SettingsDep
+from api.time_ranges import Since, Until, invalid_query, time_range
 from storage.clickhouse import DriverExecutor, apply_migrations
 from storage.clickhouse.analytics_deadlines import deadline_compliance, regulator_cases
 from storage.clickhouse.analytics_filters import Granularity, RollupFilter
@@ -28,7 +28,7 @@ from storage.clickhouse.analytics_pool import ExecutorPool
 from storage.clickhouse.analytics_series import volume_series
 from storage.clickhouse.analytics_topics import branch_tag_matrix, hot_tags
 
-__all__ = ["StatsPoolDep", "invalid_query", "parse_tags", "router", "run_query", "time_range"]
+__all__ = ["StatsPoolDep", "parse_tags", "router", "run_query"]
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,6 @@ def _connect(url: str, migrated: set[str]) -> DriverExecutor:
 StatsPoolDep = Annotated[ExecutorPool, Depends(_pool)]
 
 
-def invalid_query(field: str | None, message: str) -> RequestValidationError:
-    """A 422 in FastAPI's own shape (``detail``: a list naming the parameter), as the schema says."""
-    loc = ["query", field] if field else ["query"]
-    return RequestValidationError([{"loc": loc, "msg": message, "type": "value_error"}])
-
-
 async def run_query(pool: ExecutorPool, fn: Callable[..., R], **kwargs: Any) -> R:
     """``fn(executor, **kwargs)`` in a thread; ValueError -> 422, anything else from ClickHouse -> 503."""
     try:
@@ -87,29 +81,6 @@ async def run_query(pool: ExecutorPool, fn: Callable[..., R], **kwargs: Any) -> 
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "ClickHouse is unavailable") from exc
 
 
-#: ClickHouse's DateTime covers 1970..2105; ranges outside what it can store are refused (422).
-EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-
-
-def time_range(
-    since: datetime | None, until: datetime | None, default: timedelta
-) -> tuple[datetime, datetime]:
-    """``[since, until)`` with defaults (until: now; since: ``default`` before until); 422 if empty."""
-    end = _aware(until) if until else datetime.now(UTC)
-    start = _aware(since) if since else end - default
-    for name, moment in (("since", start), ("until", end)):
-        if not EARLIEST <= moment <= LATEST:
-            raise invalid_query(name, f"`{name}` must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
-    if end <= start:
-        raise invalid_query("until", "`until` must be after `since`")
-    return start, end
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def parse_tags(refs: list[str]) -> dict[str, tuple[str, ...]]:
     """``["d:t1", "d:t2"]`` -> ``{"d": ("t1", "t2")}``."""
     tags: dict[str, list[str]] = {}
@@ -119,8 +90,6 @@ def parse_tags(refs: list[str]) -> dict[str, tuple[str, ...]]:
     return {d: tuple(t) for d, t in tags.items()}
 
 
-Since = Annotated[datetime | None, Query(description="Start (inclusive); ISO 8601 or epoch seconds.")]
-Until = Annotated[datetime | None, Query(description="End (exclusive); default now.")]
 Channel = Annotated[str | None, Query(max_length=64)]
 Branch = Annotated[str | None, Query(max_length=64)]
 Line = Annotated[str | None, Query(max_length=64)]

@@ -53,6 +53,7 @@ def test_get_returns_the_rules_in_force(pipeline: Pipeline) -> None:
         # Never "no rules" by accident: that takes `rules: []`, said on purpose.
         ("", YAML, "the request has no rules document"),
         ("null\n", YAML, "the rules document must be a mapping"),
+        ("{}\n", YAML, "the rules document must be a mapping"),
         ("null", {"Content-Type": "application/json"}, "the rules document must be a mapping"),
     ],
 )

@@ -128,6 +128,17 @@ def test_bad_parameters_are_422_naming_the_problem(http: httpx.Client, known: Kn
     )
     assert response.status_code == 422 and "buckets" in response.text
     assert http.get("/api/v1/stats/hot-tags", params={"limit": 0}).status_code == 422
+    assert http.get("/api/v1/alerts", params={"since": "1900-01-01T00:00:00Z"}).status_code == 422
+
+
+def test_times_are_iso_or_epoch_seconds_as_the_schema_says(http: httpx.Client, known: Known) -> None:
+    schema = http.get("/openapi.json").json()["paths"]["/api/v1/alerts"]["get"]["parameters"]
+    since = next(p for p in schema if p["name"] == "since")["schema"]
+    assert {"type": "number", "description": "epoch seconds"} in since["anyOf"]
+    epoch = (known.now - timedelta(hours=2)).timestamp()
+    as_epoch = http.get("/api/v1/stats/volume", params={"since": epoch, "tag": f"product:{known.tag}"})
+    assert as_epoch.status_code == 200, as_epoch.text
+    assert as_epoch.json()["series"][0]["total"] == 30
 
 
 def test_hot_tags_and_the_branch_matrix(http: httpx.Client, known: Known) -> None:
@@ -217,6 +228,9 @@ def test_daily_summary_as_json_and_printable_page(http: httpx.Client, known: Kno
     assert "default-src 'none'" in page.headers["content-security-policy"]
     future = http.get("/api/v1/reports/daily", params={"day": "2999-01-01"})
     assert future.status_code == 422
+    # A day is written YYYY-MM-DD; pydantic alone would read 0 as 1970-01-01.
+    assert http.get("/api/v1/reports/daily", params={"day": "0"}).status_code == 422
+    assert http.get("/api/v1/reports/daily", params={"day": known.now.date().isoformat()}).status_code == 200
 
 
 def test_dashboard_assets_are_served_with_a_strict_policy(pipeline: Pipeline) -> None:
