@@ -15,6 +15,7 @@ from api.api_metrics import install_api_metrics
 from api.body_limit import BodySizeLimit
 from api.complaint_producer import ComplaintProducer
 from api.errors import install_error_handlers
+from api.query_log_filter import install_query_log_filter
 from api.request_ids import install_request_ids
 from api.routes import (
     alerts,
@@ -37,7 +38,6 @@ from api.routes import (
     ticket_events,
 )
 from api.routes.calls_producer import CallAudioProducer
-from api.websocket_log_filter import install_websocket_log_filter
 from hotline.settings import Settings, get_settings
 from privacy import PiiRedactor
 from storage.api_tokens import ApiTokenStore
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.state.api_metrics = install_api_metrics(app)
     install_request_ids(app)  # outermost: every response, even a 413, carries the id
-    install_websocket_log_filter()  # websocket URLs carry the token and caller references
+    install_query_log_filter()  # query strings carry the token and caller references
     for module in (
         health,
         session,
