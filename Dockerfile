@@ -18,7 +18,7 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['asr']))" > requi
 # Then the project itself as a wheel (a regular install: the sources are not kept).
 COPY . .
 RUN pip wheel --no-deps --wheel-dir /wheels . \
- && install -d /out/etc-hotline && cp -r config/. /out/etc-hotline/
+ && install -d /out/etc-hotline && cp config/*.yaml /out/etc-hotline/
 
 FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \

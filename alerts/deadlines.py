@@ -159,7 +159,7 @@ class DeadlineRule(RuleBase):
 
 @dataclass(frozen=True, slots=True)
 class TicketStep:
-    """One handling event (see ``streams.alert_records.TicketEvent``), as the clocks need it."""
+    """One handling event (see ``events.ticket_records.TicketEvent``), as the clocks need it."""
 
     event_id: str
     kind: str

@@ -38,7 +38,7 @@ from api.routes import (
     ticket_events,
 )
 from api.routes.calls_producer import CallAudioProducer
-from hotline.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from privacy import PiiRedactor
 from storage.api_tokens import ApiTokenStore
 from storage.rate_limits import IngestRateLimiter

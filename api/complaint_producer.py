@@ -10,9 +10,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from api.sticky_partitioner import StickyPartitioner
-from hotline.settings import Settings
-from streams.complaint_records import encode_complaint_records
-from streams.records import ComplaintEvent
+from config.settings import Settings
+from events.complaint_records import encode_complaint_records
+from events.records import ComplaintEvent
+from events.topic_names import COMPLAINTS_IN
 
 __all__ = ["BrokerUnavailable", "ComplaintProducer"]
 
@@ -28,13 +29,13 @@ class BrokerUnavailable(RuntimeError):
 class ComplaintProducer:
     """Sends complaints to ``complaints.in`` and waits for the broker's ack.
 
-    A request's complaints go as batch records (:mod:`streams.complaint_records`), one complaint
+    A request's complaints go as batch records (:mod:`events.complaint_records`), one complaint
     as a plain record keyed by its id. Placement is sticky per linger interval
     (:mod:`api.sticky_partitioner`), not by key hash.
     """
 
     def __init__(self, settings: Settings) -> None:
-        self.topic = settings.topic("complaints.in")
+        self.topic = settings.topic(COMPLAINTS_IN)
         self.timeout_s = settings.produce_timeout_s
         self._producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap,

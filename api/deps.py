@@ -9,7 +9,7 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from api.complaint_producer import ComplaintProducer
-from hotline.settings import Settings
+from config.settings import Settings
 from privacy import PiiRedactor
 
 __all__ = ["ProducerDep", "RedactorDep", "RedisDep", "SettingsDep"]

@@ -9,8 +9,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from api.complaint_producer import BrokerUnavailable
-from hotline.settings import Settings
-from streams.label_records import LABELS_TOPIC, LabelEvent
+from config.settings import Settings
+from events.label_records import LabelEvent
+from events.topic_names import LABELS
 
 __all__ = ["LabelProducer"]
 
@@ -25,7 +26,7 @@ class LabelProducer:
     """
 
     def __init__(self, settings: Settings) -> None:
-        self.topic = settings.topic(LABELS_TOPIC)
+        self.topic = settings.topic(LABELS)
         self.timeout_s = settings.produce_timeout_s
         self._producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap,

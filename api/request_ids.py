@@ -2,7 +2,7 @@
 gateway when it sends a sane one, else a new one.
 
 The id is in the problem-details body of every error and in every log line written while the
-request runs (``hotline.log_setup`` adds it), so a complaint from a client quoting it leads straight
+request runs (``config.log_setup`` adds it), so a complaint from a client quoting it leads straight
 to the server's log lines.
 """
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import redis.asyncio as aioredis
 
 from access.roles import ROLES
-from hotline.settings import Settings
+from config.settings import Settings
 from storage.api_tokens import ApiTokenStore, StoredToken
 from storage.clickhouse import DriverExecutor, apply_migrations
 from storage.clickhouse.audit_log import AuditEntry, record_audit

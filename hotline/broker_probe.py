@@ -17,7 +17,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.protocol.admin import ApiVersionRequest
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from hotline.settings import Settings
+from config.settings import Settings
 
 __all__ = ["API_PROBE_TIMEOUT_S", "BrokerUnreachable", "probe_broker_kind", "with_broker_kind"]
 

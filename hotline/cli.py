@@ -13,9 +13,9 @@ import typer
 
 from access.roles import Role
 from alerts.rule_base import Audience, Severity
+from config.settings import Settings, get_settings
 from hotline.local_secrets import LOCAL_SECRETS, ensure_local_secrets
 from hotline.local_services.base import ServiceError
-from hotline.settings import Settings, get_settings
 from streams.agent_sets import AgentSet
 
 __all__ = ["main"]
@@ -76,7 +76,7 @@ def _broker_settings(*, api: bool = False) -> Settings:
 
 
 def _setup_logging() -> None:
-    from hotline.log_setup import configure_logging
+    from config.log_setup import configure_logging
 
     configure_logging(Settings())
 
@@ -174,7 +174,7 @@ def api() -> None:
 
     settings = _broker_settings(api=True)
     from api.app import create_app
-    from hotline.log_setup import logging_config
+    from config.log_setup import logging_config
 
     uvicorn.run(
         create_app(settings),

@@ -9,9 +9,9 @@ import os
 import sys
 from pathlib import Path
 
+from config.settings import Settings
 from hotline.local_stack import start_services, status_services, stop_services
 from hotline.model_bootstrap import BootstrapSource, bootstrap_model, registry_has_model
-from hotline.settings import Settings
 from hotline.supervisor import ChildSpec, Supervisor
 
 __all__ = ["run_up"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from config.settings import Settings
 from hotline.local_services import clickhouse, redis_server, tansu
 from hotline.local_services.base import ServiceError, ServiceStatus
-from hotline.settings import Settings
 
 __all__ = ["start_services", "status_services", "stop_services"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from hotline.settings import Settings
+from config.settings import Settings
 from online_models import (
     Tagger,
     Taxonomy,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from hotline.settings import Settings
+from config.settings import Settings
 from storage.clickhouse import DriverExecutor
 from storage.clickhouse.retention import ExpiredPartition, apply_retention
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from hotline.settings import Settings
+from config.settings import Settings
 from hotline.ticket_simulation import HandlingModel, TicketEventSender
 
 __all__ = ["TrafficModel", "run_simulator"]

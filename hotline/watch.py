@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import httpx
 import websockets
 
-from hotline.settings import Settings
+from config.settings import Settings
 
 __all__ = ["AlertBoard", "FeedRefused", "run_watch"]
 

@@ -18,7 +18,7 @@ from typing import TypeVar
 import redis.asyncio as aioredis
 from mode import Service
 
-from hotline.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from storage.alert_rules_store import RulesStore
 from storage.alert_states import AlertStore
 from storage.clickhouse import ClickHouseExecutor, DriverExecutor

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import faust
 
-from hotline.settings import get_settings
-from streams.alert_records import TICKETS_TOPIC
+from config.settings import get_settings
+from events.topic_names import ALERTS_VOLUME, TICKETS
 from streams.app import app
 
 __all__ = ["tickets", "volume_ticks"]
@@ -26,6 +26,6 @@ def _raw_topic(name: str) -> faust.TopicT:
 
 
 #: Closed buckets of the surge and silence rules' series (``VolumeTick``), keyed ``rule_id|value``.
-volume_ticks = _raw_topic("alerts.volume")
+volume_ticks = _raw_topic(ALERTS_VOLUME)
 #: Ticket events (``TicketEvent``), keyed by complaint id like ``complaints.in``.
-tickets = _raw_topic(TICKETS_TOPIC)
+tickets = _raw_topic(TICKETS)

@@ -6,7 +6,7 @@ from typing import Any
 
 import faust
 
-from hotline.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 __all__ = ["app", "app_id", "create_app"]
 

@@ -26,8 +26,7 @@ from asr import (
     as_sentence,
     error_message,
 )
-from storage.call_live_state import LiveCallStore
-from streams.call_records import (
+from events.call_records import (
     CallAudio,
     CallEnded,
     CallMetadata,
@@ -35,8 +34,9 @@ from streams.call_records import (
     WordTiming,
     complaint_id_for_call,
 )
+from events.records import ComplaintEvent
+from storage.call_live_state import LiveCallStore
 from streams.call_topics import calls_ended, calls_utterances
-from streams.records import ComplaintEvent
 from streams.topics import complaints_in
 
 __all__ = [

@@ -12,11 +12,11 @@ from typing import Any
 
 from mode import Service
 
-from hotline.settings import Settings, get_settings
+from config.settings import Settings, get_settings
+from events.call_records import CallEnded, UtteranceEvent
 from storage.clickhouse.call_sink import CallSink, UtteranceSink
 from streams.acked_sink import AckedSink
 from streams.app import app
-from streams.call_records import CallEnded, UtteranceEvent
 
 __all__ = ["CallStorage", "call_row", "call_storage", "utterance_row"]
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import faust
 
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.topic_names import CALLS_AUDIO, CALLS_ENDED, CALLS_RECORDED, CALLS_UTTERANCES
 from streams.app import app
 
 __all__ = ["calls_audio", "calls_ended", "calls_recorded", "calls_utterances"]
@@ -29,10 +30,10 @@ def _raw_topic(name: str) -> faust.TopicT:
 
 
 #: Live websocket frames (``CallAudio``): the latency-critical path.
-calls_audio = _raw_topic("calls.audio")
+calls_audio = _raw_topic(CALLS_AUDIO)
 #: Uploaded recordings (``CallAudio``), apart from live calls so a long file never delays them.
-calls_recorded = _raw_topic("calls.recorded")
+calls_recorded = _raw_topic(CALLS_RECORDED)
 #: Final utterances scored for escalation risk (``UtteranceEvent``), as they are recognized.
-calls_utterances = _raw_topic("calls.utterances")
+calls_utterances = _raw_topic(CALLS_UTTERANCES)
 #: One summary per ended call with its transcript (``CallEnded``).
-calls_ended = _raw_topic("calls.ended")
+calls_ended = _raw_topic(CALLS_ENDED)

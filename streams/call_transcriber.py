@@ -45,7 +45,8 @@ from asr import (
     resolve_model_path,
     risk_phrases,
 )
-from hotline.settings import Settings, get_settings
+from config.settings import Settings, get_settings
+from events.call_records import CallAudio, CallMetadata, RecognizerOptions
 from privacy import PiiRedactor
 from storage.call_live_state import LiveCallStore
 from streams.app import app
@@ -56,7 +57,6 @@ from streams.call_outcomes import (
     publish_utterance,
     reply_envelope,
 )
-from streams.call_records import CallAudio, CallMetadata, RecognizerOptions
 from streams.call_redaction import redacted_reply
 from streams.worker_metrics import LIVE_CALLS
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 import faust
 from pydantic import BaseModel, ValidationError
 
-from streams.records import DeadLetter
+from events.records import DeadLetter
 from streams.topics import deadletter
 
 __all__ = ["dead_letter", "decode_or_dead_letter"]

@@ -3,9 +3,9 @@ worker of the group is then assigned it, so exactly one learner updates the mode
 
 from __future__ import annotations
 
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.topic_names import LABELS
 from streams.app import app
-from streams.label_records import LABELS_TOPIC
 
 __all__ = ["LABELS_PARTITIONS", "labels"]
 
@@ -13,7 +13,7 @@ LABELS_PARTITIONS = 1
 
 #: Reviewers' labels (``LabelEvent``), keyed by complaint id.
 labels = app.topic(
-    get_settings().topic(LABELS_TOPIC),
+    get_settings().topic(LABELS),
     key_type=bytes,
     value_type=bytes,
     key_serializer="raw",

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from access.roles import permissions_of
 from access.token_resolver import TokenResolver
-from hotline.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from storage.api_tokens import ApiTokenStore
 from streams.app import app
 from streams.worker_context import context

@@ -19,7 +19,7 @@ from typing import Any
 
 from mode import Service
 
-from hotline.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from storage.clickhouse import TicketEventSink
 from streams.app import app
 

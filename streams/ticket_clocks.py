@@ -11,10 +11,10 @@ from typing import Any
 import orjson
 
 from alerts import DeadlineRule, Ticket, TicketStep, next_check_at
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.ticket_records import TicketEvent
 from storage.alert_tickets import TicketStore
 from streams.alert_context import alert_context
-from streams.alert_records import TicketEvent
 from streams.worker_context import context
 
 __all__ = ["MAX_ATTEMPTS", "apply_ticket_events", "deadline_rules", "ticket_store"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import faust
 
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.topic_names import COMPLAINTS_IN, DEADLETTER, WINDOW_INCREMENTS
 from streams.app import app
 
 __all__ = ["complaints_in", "deadletter", "window_increments"]
@@ -28,8 +29,8 @@ def _raw_topic(name: str, *, partitions: int | None = None) -> faust.TopicT:
 
 
 #: Complaints as ingested, keyed by event id (``ComplaintEvent``).
-complaints_in = _raw_topic("complaints.in")
+complaints_in = _raw_topic(COMPLAINTS_IN)
 #: Per-batch counts repartitioned by ``rule_id|group`` (``WindowIncrement``).
-window_increments = _raw_topic("window.increments")
+window_increments = _raw_topic(WINDOW_INCREMENTS)
 #: Records no agent could read (``DeadLetter``).
-deadletter = _raw_topic("deadletter")
+deadletter = _raw_topic(DEADLETTER)

@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 from mode import Service
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
-from hotline.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from storage.alert_stream import AlertStream
 from storage.clickhouse import CONNECTION_ERRORS, ComplaintSink, DriverExecutor, apply_migrations
 from storage.model_registry import ModelRegistry

@@ -14,7 +14,7 @@ BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_TH
 
 def run_worker() -> None:
     """Run the worker in this process until SIGINT/SIGTERM (web server off: no port 6066)."""
-    from hotline.settings import get_settings
+    from config.settings import get_settings
 
     settings = get_settings()
     # Micro-batches are small: multi-threaded BLAS spends more CPU spinning than it saves
@@ -24,7 +24,7 @@ def run_worker() -> None:
     for variable in BLAS_THREAD_VARIABLES:
         os.environ.setdefault(variable, str(settings.worker_blas_threads))
 
-    from hotline.log_setup import logging_config
+    from config.log_setup import logging_config
     from streams.agent_sets import register_agents
     from streams.app import app
     from streams.metrics_server import metrics_server  # noqa: F401 - serves this worker's /metrics

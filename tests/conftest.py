@@ -29,7 +29,7 @@ import pytest
 import redis
 from aiokafka import AIOKafkaConsumer
 
-from hotline.settings import Settings
+from config.settings import Settings
 from tests.datasets import BANKING77
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -44,7 +44,7 @@ from api.audit import AuditDep
 from api.auth import forbidden, require
 from api.deps import RedactorDep, RedisDep, SettingsDep
 from api.time_ranges import Since, Until, optional_range
-from hotline.settings import Settings
+from config.settings import Settings
 from storage.alert_states import AlertNotFound, AlertStore
 from storage.alert_stream import AlertStream
 from storage.clickhouse import DriverExecutor

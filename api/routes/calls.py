@@ -44,11 +44,11 @@ from asr import (
     read_wav,
     split_frames,
 )
-from hotline.settings import Settings
+from config.settings import Settings
+from events.call_records import CALL_ID_PATTERN, CallAudio, CallMetadata, RecognizerOptions
 from storage.call_live_state import LiveCallStore
 from storage.clickhouse import ClickHouseExecutor, DriverExecutor
 from storage.clickhouse.call_queries import recent_calls, stored_call, stored_utterances
-from streams.call_records import CALL_ID_PATTERN, CallAudio, CallMetadata, RecognizerOptions
 
 __all__ = ["router"]
 

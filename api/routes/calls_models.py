@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from api.customer_refs import hash_customer_ref
-from hotline.settings import Settings
-from streams.call_records import CallMetadata
+from config.settings import Settings
+from events.call_records import CallMetadata
 
 __all__ = [
     "CallDetail",

@@ -14,8 +14,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from api.complaint_producer import BrokerUnavailable
-from hotline.settings import Settings
-from streams.call_records import CallAudio
+from config.settings import Settings
+from events.call_records import CallAudio
+from events.topic_names import CALLS_AUDIO, CALLS_RECORDED
 
 __all__ = ["CallAudioProducer"]
 
@@ -32,8 +33,8 @@ class CallAudioProducer:
     """Sends :class:`CallAudio` to ``calls.audio`` (live) or ``calls.recorded`` (uploads)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.live_topic = settings.topic("calls.audio")
-        self.recorded_topic = settings.topic("calls.recorded")
+        self.live_topic = settings.topic(CALLS_AUDIO)
+        self.recorded_topic = settings.topic(CALLS_RECORDED)
         self.timeout_s = settings.produce_timeout_s
         self._producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap,

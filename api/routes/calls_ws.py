@@ -52,11 +52,11 @@ from asr import (
     resolve_model_path,
     strip_wav_header,
 )
-from hotline.settings import Settings
+from config.settings import Settings
+from events.call_records import CALL_ID_PATTERN, CallAudio, CallMetadata, RecognizerOptions
 from storage.call_live_state import LiveCallStore
 from storage.clickhouse import DriverExecutor
 from storage.clickhouse.call_queries import existing_call_ids
-from streams.call_records import CALL_ID_PATTERN, CallAudio, CallMetadata, RecognizerOptions
 
 __all__ = ["call_ended_in_clickhouse", "call_producer", "router"]
 

@@ -15,9 +15,9 @@ from api.auth import require
 from api.complaint_producer import BrokerUnavailable
 from api.customer_refs import hash_customer_ref
 from api.deps import ProducerDep, RedactorDep, SettingsDep
-from hotline.settings import Settings
+from config.settings import Settings
+from events.records import Channel, ComplaintEvent
 from privacy import PiiRedactor
-from streams.records import Channel, ComplaintEvent
 
 __all__ = ["ComplaintAccepted", "ComplaintIn", "router"]
 

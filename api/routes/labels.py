@@ -29,9 +29,9 @@ from api.complaint_producer import BrokerUnavailable
 from api.label_producer import LabelProducer
 from api.routes.stats import StatsPoolDep
 from api.taxonomy_source import TaxonomyDep
+from events.label_records import LabelEvent
 from online_models import UnknownLabelError
 from storage.clickhouse import ArchivedLabel, DriverExecutor, ExecutorPool, archive_labels, complaint_text
-from streams.label_records import LabelEvent
 
 __all__ = ["LabelAccepted", "LabelIn", "router"]
 

@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import require
 from api.deps import RedactorDep
-from streams.alert_records import TICKETS_TOPIC, TicketEvent
+from events.ticket_records import TicketEvent
+from events.topic_names import TICKETS
 
 __all__ = ["TicketEventAccepted", "TicketEventIn", "router"]
 
@@ -116,7 +117,7 @@ async def _send(request: Request, event: TicketEvent) -> None:
             state.ticket_producer_started = True
         await asyncio.wait_for(
             state.ticket_producer.send_and_wait(
-                settings.topic(TICKETS_TOPIC),
+                settings.topic(TICKETS),
                 key=event.complaint_id.encode(),
                 value=event.model_dump_json().encode(),
             ),

@@ -24,10 +24,11 @@ import httpx
 import websockets
 from aiokafka import AIOKafkaProducer
 
+from config.settings import Settings
+from events.ticket_records import TicketEvent
+from events.topic_names import TICKETS
 from hotline.bench.ingest_client import IngestClient
 from hotline.bench.load_stats import percentile
-from hotline.settings import Settings
-from streams.alert_records import TICKETS_TOPIC, TicketEvent
 
 __all__ = ["run_alerts_bench"]
 
@@ -172,7 +173,7 @@ async def _clean_up(
                 actor="bench",
             )
             await producer.send(
-                settings.topic(TICKETS_TOPIC), event.model_dump_json().encode(), key=complaint_id.encode()
+                settings.topic(TICKETS), event.model_dump_json().encode(), key=complaint_id.encode()
             )
         await producer.flush()
     finally:

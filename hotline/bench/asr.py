@@ -34,11 +34,11 @@ from typing import Any
 import websockets
 
 from asr import frame_bytes, split_frames
+from config.settings import Settings
 from hotline.bench.asr_quality import transcript_quality
 from hotline.bench.asr_speech import KOREAN_SENTENCES, synthesize_speech
 from hotline.bench.load_stats import percentile
 from hotline.bench.stack_processes import cpu_seconds, find_process, rss_mb
-from hotline.settings import Settings
 
 __all__ = ["find_process", "run_asr_bench"]
 

@@ -22,8 +22,8 @@ import jiwer
 import websockets
 
 from asr import frame_bytes, split_frames
+from config.settings import Settings
 from hotline.bench.asr_speech import KOREAN_SENTENCES, synthesize_speech
-from hotline.settings import Settings
 
 __all__ = ["HOW_MADE", "transcript_quality"]
 

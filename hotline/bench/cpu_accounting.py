@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from config.settings import Settings
 from hotline.bench.stack_processes import StackProcess, cpu_seconds, stack_processes
 from hotline.launcher import WORKER_METRICS_PORT_OFFSETS
-from hotline.settings import Settings
 
 __all__ = ["CpuSnapshot", "cpu_per_complaint", "take_cpu_snapshot"]
 

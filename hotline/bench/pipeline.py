@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 
+from config.settings import Settings
 from hotline.bench.cpu_accounting import cpu_per_complaint, take_cpu_snapshot
 from hotline.bench.ingest_client import IngestClient
 from hotline.bench.load_stats import percentile
 from hotline.bench.stack_processes import stack_processes
 from hotline.bench.visibility import RowVisibility
-from hotline.settings import Settings
 from hotline.simulator import read_texts
 
 __all__ = ["run_pipeline_bench"]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hotline.settings import Settings
+from config.settings import Settings
 from storage.clickhouse import DriverExecutor, apply_migrations
 from storage.clickhouse.analytics_deadlines import deadline_compliance, regulator_cases
 from storage.clickhouse.analytics_exports import daily_figures

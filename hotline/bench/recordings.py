@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
+from config.settings import Settings
 from hotline.bench.asr_speech import KOREAN_SENTENCES, interleave, synthesize_speech, wav_bytes
-from hotline.settings import Settings
 
 __all__ = ["run_recordings_bench"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from hotline.settings import Settings
+from config.settings import Settings
 
 __all__ = ["RunContext", "changed_settings", "current_commit"]
 

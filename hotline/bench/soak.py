@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx
 
+from config.settings import Settings
 from hotline.bench.ingest_client import IngestClient
 from hotline.bench.load_stats import RssThreshold, latency_summary, rss_growth
 from hotline.bench.stack_processes import StackProcess, cpu_seconds, rss_mb, stack_processes
 from hotline.bench.visibility import RowVisibility
-from hotline.settings import Settings
 from hotline.simulator import read_texts
 from storage.clickhouse import DriverExecutor, branch_row_counts
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hotline.settings import Settings
+from config.settings import Settings
 
 __all__ = [
     "StackProcess",

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 
-from hotline.settings import Settings
+from config.settings import Settings
 from storage.clickhouse import DriverExecutor, visible_event_ids, visible_sequence_numbers
 
 __all__ = ["RowVisibility"]

@@ -14,7 +14,7 @@ from functools import partial
 from redis.exceptions import RedisError
 
 from alerts import escalate
-from hotline.settings import get_settings
+from config.settings import get_settings
 from storage.alert_states import AlertNotFound
 from storage.clickhouse.alert_queries import insert_alert_events
 from streams.alert_context import alert_context

@@ -13,13 +13,13 @@ import faust
 from aiokafka.partitioner import murmur2
 
 from alerts import TaggedComplaint, count_batch
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.complaint_records import complaint_position, decode_complaint_record
+from events.records import ComplaintEvent, WindowIncrement, WindowIncrementBatch
 from online_models import RiskScorer, TagResult
 from storage.clickhouse import NO_MARGIN
 from streams.app import app
-from streams.complaint_records import complaint_position, decode_complaint_record
 from streams.decoding import dead_letter
-from streams.records import ComplaintEvent, WindowIncrement, WindowIncrementBatch
 from streams.topics import complaints_in, window_increments
 from streams.worker_context import context
 from streams.worker_metrics import CLASSIFY_BATCH_SECONDS, CLASSIFY_LATENCY_SECONDS, COMPLAINTS, stage_cpu

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 import faust
 
 from alerts import Alert, DeadlineRule, RegulatorRule, Ticket, build_regulator_alert
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.complaint_records import decode_complaint_record
+from events.records import ComplaintEvent
+from events.ticket_records import TicketEvent
 from streams.alert_context import alert_context
-from streams.alert_records import TicketEvent
 from streams.app import app
-from streams.complaint_records import decode_complaint_record
-from streams.records import ComplaintEvent
 from streams.ticket_clocks import apply_ticket_events
 from streams.topics import complaints_in
 from streams.worker_context import context

@@ -42,11 +42,11 @@ from alerts import (
     next_check_at,
     resolve,
 )
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.ticket_records import TicketEvent
 from storage.alert_states import AlertNotFound
 from storage.alert_tickets import TicketStore
 from streams.alert_context import alert_context
-from streams.alert_records import TicketEvent
 from streams.alert_topics import tickets
 from streams.app import app
 from streams.decoding import decode_or_dead_letter

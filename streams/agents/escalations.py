@@ -1,7 +1,7 @@
 """Alerts during calls: risky utterances (live-call rules), the agent's forbidden phrases
 (agent-phrase rules) and regulator-forwarded calls.
 
-Reads ``calls.utterances`` (:class:`streams.call_records.UtteranceEvent`, produced by the
+Reads ``calls.utterances`` (:class:`events.call_records.UtteranceEvent`, produced by the
 transcription agents as each final utterance is recognized and scored): the alert goes out while
 the caller is still on the line. A forwarded call fires its regulator alert on its first utterance,
 keyed by the complaint the call becomes, so the complaint at the call's end repeats nothing.
@@ -26,9 +26,9 @@ from alerts import (
     build_live_call_alert,
     build_regulator_alert,
 )
+from events.call_records import UtteranceEvent, complaint_id_for_call
 from streams.alert_context import alert_context
 from streams.app import app
-from streams.call_records import UtteranceEvent, complaint_id_for_call
 from streams.call_topics import calls_utterances
 from streams.worker_context import context
 from streams.worker_metrics import count_raised

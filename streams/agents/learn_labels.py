@@ -12,7 +12,7 @@ import logging
 
 import faust
 
-from hotline.settings import get_settings
+from config.settings import get_settings
 from streams.agents.learner import learner
 from streams.app import app
 from streams.label_topics import labels

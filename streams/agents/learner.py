@@ -29,7 +29,8 @@ import redis.asyncio as aioredis
 from mode import Service
 from redis.exceptions import RedisError
 
-from hotline.settings import Settings, get_settings
+from config.settings import Settings, get_settings
+from events.label_records import LabelEvent
 from online_models import (
     PrequentialAccuracy,
     SnapshotSignatureError,
@@ -45,7 +46,6 @@ from online_models import (
 from storage.model_registry import TAGGER_MODEL_NAME, ModelRegistry, SnapshotMeta
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
-from streams.label_records import LabelEvent
 from streams.label_topics import labels
 
 __all__ = ["ModelLearner", "learner"]

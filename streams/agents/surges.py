@@ -28,11 +28,11 @@ from alerts import Alert, SilenceRule, SurgeRule
 from alerts.silence_detector import SilenceDetector, SilenceSignal
 from alerts.surge_detector import SurgeDetector, SurgeSignal
 from alerts.volume_rules import build_silence_alert, build_surge_alert
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.ticket_records import VolumeTick
 from storage.alert_cursors import AlertCursors
 from storage.clickhouse.alert_volume_queries import first_minute, group_bucket_counts, tag_bucket_counts
 from streams.alert_context import alert_context
-from streams.alert_records import VolumeTick
 from streams.alert_topics import volume_ticks
 from streams.app import app
 from streams.decoding import decode_or_dead_letter

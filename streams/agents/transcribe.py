@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import faust
 
+from events.call_records import CallAudio
 from streams.app import app
-from streams.call_records import CallAudio
 from streams.call_topics import calls_audio, calls_recorded
 from streams.call_transcriber import transcriber
 from streams.decoding import decode_or_dead_letter

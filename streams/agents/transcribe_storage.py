@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import faust
 
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.call_records import CallEnded, UtteranceEvent
 from streams.app import app
-from streams.call_records import CallEnded, UtteranceEvent
 from streams.call_storage import call_row, call_storage, utterance_row
 from streams.call_topics import calls_ended, calls_utterances
 from streams.decoding import decode_or_dead_letter

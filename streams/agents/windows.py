@@ -9,11 +9,11 @@ from typing import Any
 import faust
 
 from alerts import ThresholdRule, evaluate_crossing
-from hotline.settings import get_settings
+from config.settings import get_settings
+from events.records import WindowIncrement, WindowIncrementBatch, is_batch_record
 from streams.alert_context import alert_context
 from streams.app import app
 from streams.decoding import decode_or_dead_letter
-from streams.records import WindowIncrement, WindowIncrementBatch, is_batch_record
 from streams.topics import window_increments
 from streams.worker_context import context
 from streams.worker_metrics import count_raised, stage_cpu

@@ -28,7 +28,7 @@ from alerts import (
     render_webhook,
 )
 from alerts.webhooks import WEBHOOK_LANGUAGES, Webhook, WebhookLanguage, dingtalk_signed_url, robot_accepted
-from hotline.settings import Settings
+from config.settings import Settings
 from storage.alert_states import AlertStore
 from storage.alert_stream import AlertStream, StreamEntry
 from streams.alert_webhooks import WebhookDelivery, WebhookDispatcher

@@ -21,7 +21,7 @@ def test_the_local_broker_is_recognised_as_tansu(stack: Stack) -> None:
 
 
 def test_an_explicit_kind_is_not_asked_and_a_silent_broker_is_named() -> None:
-    from hotline.settings import Settings
+    from config.settings import Settings
 
     nowhere = f"kafka://127.0.0.1:{free_port()}"
     assert with_broker_kind(Settings(kafka_url=nowhere, broker_kind="kafka")).broker_kind == "kafka"

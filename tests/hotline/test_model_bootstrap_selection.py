@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from config.settings import Settings
 from hotline.launcher import demo_bootstrap_sources
-from hotline.settings import Settings
 from online_models import loads_signed
 from storage.model_registry import TAGGER_MODEL_NAME, ModelRegistry
 from tests.conftest import BANKING77, ROOT, Stack
@@ -108,7 +108,7 @@ import asyncio, json
 import hotline
 from hotline.launcher import demo_bootstrap_sources
 from hotline.model_bootstrap import bootstrap_model
-from hotline.settings import get_settings
+from config.settings import get_settings
 settings = get_settings()
 sources = demo_bootstrap_sources(settings, None)
 version, reports = asyncio.run(bootstrap_model(settings, sources))

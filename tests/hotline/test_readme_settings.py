@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hotline.settings import Settings
+from config.settings import Settings
 from tests.conftest import ROOT
 
 

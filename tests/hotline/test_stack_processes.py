@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from config.settings import Settings
 from hotline.bench.stack_processes import cpu_seconds, find_processes, listening_pid, rss_mb, stack_processes
-from hotline.settings import Settings
 from tests.conftest import free_port
 
 #: Stands in for ``hotline worker ...``: the argv words are what the search looks at.

@@ -10,7 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from alerts import Alert, ThresholdRule, build_threshold_alert
-from hotline.settings import Settings
+from config.settings import Settings
 from storage.alert_stream import AlertStream
 
 pytestmark = pytest.mark.services

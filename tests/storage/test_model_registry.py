@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from hotline.settings import Settings
+from config.settings import Settings
 from storage.model_metrics import ModelMetricsStore
 from storage.model_registry import TAGGER_MODEL_NAME, ModelRegistry
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from streams.complaint_records import complaint_position, decode_complaint_record, encode_complaint_records
-from streams.records import MAX_COMPLAINTS_PER_RECORD, ComplaintEvent
+from events.complaint_records import complaint_position, decode_complaint_record, encode_complaint_records
+from events.records import MAX_COMPLAINTS_PER_RECORD, ComplaintEvent
 
 
 def _events(n: int, text: str = "my card was charged twice") -> list[ComplaintEvent]:

@@ -105,7 +105,7 @@ class WindowIncrement(_Event):
     The classify agent counts a whole micro-batch per key before sending, so the table that holds
     the windows is written once per key and batch rather than once per complaint. ``offsets`` are
     the counted complaints' positions in ``source_partition`` of ``complaints.in`` (record offset
-    and index within the record, :func:`streams.complaint_records.complaint_position`): they only
+    and index within the record, :func:`events.complaint_records.complaint_position`): they only
     grow per key, so the counter can tell (and skip) complaints a restarted worker delivers again.
     """
 

@@ -1,6 +1,6 @@
 """The schema of the ``labels`` topic: a reviewer's tag for one complaint, with the text to learn.
 
-Separate from ``streams.records`` (the shared contracts) and free of Faust, so the API can produce
+Separate from ``events.records`` (the shared contracts) and free of Faust, so the API can produce
 the same schema. The text travels with the label so the learner never has to query ClickHouse.
 """
 
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["LABELS_TOPIC", "LabelEvent"]
+__all__ = ["LabelEvent"]
 
 #: Topic name (before the prefix). One partition: one learner sees every label, in order.
-LABELS_TOPIC = "labels"
 
 
 class LabelEvent(BaseModel):

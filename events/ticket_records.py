@@ -13,10 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["TICKETS_TOPIC", "TICKET_EVENT_KINDS", "TicketEvent", "TicketEventKind", "VolumeTick"]
+__all__ = ["TICKET_EVENT_KINDS", "TicketEvent", "TicketEventKind", "VolumeTick"]
 
 #: Name (without the prefix) of the ticket events topic; ticket systems may produce to it directly.
-TICKETS_TOPIC = "tickets"
 
 TicketEventKind = Literal[
     "received", "assigned", "responded", "paused", "resumed", "extended", "resolved", "closed"

@@ -1,6 +1,6 @@
 """Event schemas of the call topics (live transcription, issue 4).
 
-Pydantic models like ``streams.records``, so the API produces them without Faust and a poison
+Pydantic models like ``events.records``, so the API produces them without Faust and a poison
 record is dead-lettered by one strict validation step. Audio travels base64-encoded in JSON.
 
 - ``calls.audio`` / ``calls.recorded`` (key = call id): :class:`CallAudio`, one per websocket frame

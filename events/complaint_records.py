@@ -1,13 +1,13 @@
 """How complaints travel on ``complaints.in``: one complaint per record, or a batch per record.
 
 Producers may write either; the API writes a request's complaints as batch records
-(:class:`~streams.records.ComplaintBatch`, split to stay under a byte bound), and every consumer
+(:class:`~events.records.ComplaintBatch`, split to stay under a byte bound), and every consumer
 reads both through :func:`decode_complaint_record`. A complaint's place in the topic is its
 *position* (record offset and index in the record), which grows along a partition as offsets do.
 
 Examples
 --------
->>> from streams.records import ComplaintEvent
+>>> from events.records import ComplaintEvent
 >>> events = [ComplaintEvent(event_id=f"c{i}", text="card lost", channel="web", received_at=1.0)
 ...           for i in range(3)]
 >>> [(key, len(decode_complaint_record(value))) for key, value in encode_complaint_records(events)]
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from streams.records import MAX_COMPLAINTS_PER_RECORD, ComplaintBatch, ComplaintEvent, is_batch_record
+from events.records import MAX_COMPLAINTS_PER_RECORD, ComplaintBatch, ComplaintEvent, is_batch_record
 
 __all__ = ["complaint_position", "decode_complaint_record", "encode_complaint_records"]
 

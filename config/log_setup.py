@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging.config
 from typing import Any
 
-from hotline.settings import Settings
+from config.settings import Settings
 
 __all__ = ["configure_logging", "logging_config"]
 
