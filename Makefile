@@ -15,6 +15,8 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy config events asr online_models alerts privacy access storage
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 # The same suite against the servers HOTLINE_KAFKA_URL, HOTLINE_CLICKHOUSE_URL and HOTLINE_REDIS_URL
@@ -24,6 +26,7 @@ test-external: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check .
 
 services-stop: setup

@@ -9,7 +9,7 @@ only regulator-forwarded complaints and regulator alerts, on-call only on-call a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = [
     "ACCESS",
@@ -28,7 +28,7 @@ Role = Literal["ingest", "monitor", "regulator_desk", "oncall", "admin"]
 #: ingest: channel systems and telephony connectors (write complaints and calls, read nothing);
 #: monitor: the monitoring room (read everything, acknowledge); regulator_desk: regulator-related
 #: data only; oncall: alerts for on-call managers; admin: everything, including rules and tokens.
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+ROLES: tuple[Role, ...] = get_args(Role)
 
 Permission = Literal[
     "ingest",
@@ -52,9 +52,9 @@ Permission = Literal[
     "audit.read",
     "status.read",
 ]
-PERMISSIONS: tuple[str, ...] = Permission.__args__  # type: ignore[attr-defined]
+PERMISSIONS: tuple[str, ...] = get_args(Permission)
 
-_ALL: frozenset[Role] = frozenset(ROLES)  # type: ignore[arg-type]
+_ALL: frozenset[Role] = frozenset(ROLES)
 
 #: The role matrix: permission -> (what it allows, the roles holding it besides admin).
 ACCESS: dict[Permission, tuple[str, frozenset[Role]]] = {

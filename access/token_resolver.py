@@ -46,7 +46,7 @@ class TokenResolver:
             if cached is not None:
                 return cached[1]
             raise  # a 503 (api.errors): this token was never seen here
-        principal = Principal(stored.name, stored.role, stored.token_id) if stored else None  # type: ignore[arg-type]
+        principal = Principal(stored.name, stored.role, stored.token_id) if stored else None  # type: ignore[arg-type]  # a stored role was checked on create
         if len(self._cache) >= CACHE_MAX:
             self._cache.clear()
         self._cache[presented] = (now, principal)

@@ -43,7 +43,7 @@ from alerts.live_call_rules import (
 )
 from alerts.regulator_rules import RegulatorRule, build_regulator_alert
 from alerts.routing import AlertViewer, audiences_of
-from alerts.rules import (
+from alerts.rule_base import (
     ANY_TAG,
     AUDIENCES,
     GROUP_FIELDS,
@@ -51,14 +51,10 @@ from alerts.rules import (
     SEVERITY_RANK,
     Audience,
     GroupField,
-    Rule,
     RuleFilters,
-    RuleSet,
     Severity,
-    SilenceRule,
-    SurgeRule,
-    ThresholdRule,
 )
+from alerts.rules import Rule, RuleSet, ThresholdRule
 from alerts.rules_file import RuleValidationError, load_rules, parse_rules
 from alerts.seasonal_baseline import SeasonalBaseline
 from alerts.silence_detector import SilenceDetector, SilenceSignal
@@ -75,7 +71,7 @@ from alerts.threshold import (
     match_group,
     window_starts,
 )
-from alerts.volume_rules import build_silence_alert, build_surge_alert
+from alerts.volume_rules import SilenceRule, SurgeRule, build_silence_alert, build_surge_alert
 from alerts.webhooks import (
     WEBHOOK_FORMATS,
     WEBHOOK_LANGUAGES,

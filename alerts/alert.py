@@ -8,13 +8,23 @@ the same id, and the alert stream publishes each id once.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypedDict, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.rule_base import Audience, Severity
 
-__all__ = ["ALERT_EVENT_TYPES", "Alert", "AlertEventType", "AlertStatus", "alert_id_for", "dedup_key"]
+__all__ = [
+    "ALERT_EVENT_TYPES",
+    "Alert",
+    "AlertEventType",
+    "AlertHeader",
+    "AlertStatus",
+    "FiringRule",
+    "alert_header",
+    "alert_id_for",
+    "dedup_key",
+]
 
 _ALERT_ID_BYTES = 8  # 16 hex characters: collisions are negligible at millions of alerts.
 
@@ -46,7 +56,7 @@ def alert_id_for(key: str) -> str:
 AlertStatus = Literal["open", "acknowledged", "resolved"]
 #: What happened to an alert; every stream entry and websocket message names one.
 AlertEventType = Literal["fired", "updated", "acknowledged", "resolved", "escalated"]
-ALERT_EVENT_TYPES: tuple[str, ...] = AlertEventType.__args__  # type: ignore[attr-defined]
+ALERT_EVENT_TYPES: tuple[str, ...] = get_args(AlertEventType)
 
 
 class Alert(BaseModel):
@@ -106,3 +116,70 @@ class Alert(BaseModel):
         The stream entry id (the resume cursor) is not part of the alert: the reader adds it.
         """
         return self.model_dump(mode="json")
+
+
+class FiringRule(Protocol):
+    """What an alert takes from the rule that fired it (every kind of rule has these)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def audiences(self) -> tuple[Audience, ...]: ...
+
+
+class AlertHeader(TypedDict):
+    """The fields every alert starts with: its ids and the rule that fired it."""
+
+    alert_id: str
+    dedup_key: str
+    series: str
+    rule_id: str
+    kind: str
+    severity: Severity
+    title: str
+    fired_at: float
+    audiences: tuple[Audience, ...]
+
+
+def alert_header(
+    rule: FiringRule,
+    *,
+    group: str,
+    occurrence: int,
+    fired_at: float,
+    merge_repeats: bool = True,
+    severity: Severity | None = None,
+) -> AlertHeader:
+    """The ids and rule fields of the alert ``rule`` fires for ``group`` (``Alert(**header, ...)``).
+
+    The dedup key is ``rule.id|group|occurrence`` (a window start, an utterance index...); with
+    ``merge_repeats`` the alert's series is ``rule.id|group``, else it has none and is never merged.
+    ``severity`` overrides the rule's.
+
+    Examples
+    --------
+    >>> from alerts.rules import ThresholdRule
+    >>> rule = ThresholdRule(id="r", kind="threshold", title="t", severity="info", dimension="d",
+    ...                      tag="a", window_seconds=60, threshold=3)
+    >>> header = alert_header(rule, group="tag=a", occurrence=60, fired_at=61.0)
+    >>> header["dedup_key"], header["series"], header["kind"]
+    ('r|tag=a|60', 'r|tag=a', 'threshold')
+    """
+    key = dedup_key(rule.id, group, occurrence)
+    return AlertHeader(
+        alert_id=alert_id_for(key),
+        dedup_key=key,
+        series=f"{rule.id}|{group}" if merge_repeats else "",
+        rule_id=rule.id,
+        kind=rule.kind,
+        severity=rule.severity if severity is None else severity,
+        title=rule.title,
+        fired_at=fired_at,
+        audiences=rule.audiences,
+    )

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, PrivateAttr, field_validator
 
-from alerts.alert import Alert, alert_id_for, dedup_key
+from alerts.alert import Alert, alert_header
 from alerts.durations import Duration, format_duration
 from alerts.rule_base import RuleBase, RuleFilters, Severity, as_tuple
 
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 Clock = Literal["first_response", "resolution", "decision"]
-CLOCKS: tuple[str, ...] = Clock.__args__  # type: ignore[attr-defined]
+CLOCKS: tuple[str, ...] = get_args(Clock)
 #: Ticket event kinds that stop each clock for good.
 STOPPED_BY: dict[str, frozenset[str]] = {
     "first_response": frozenset({"responded", "resolved", "closed"}),
@@ -359,7 +359,8 @@ def deadline_signals(ticket: Ticket, rules: Sequence[DeadlineRule], now: float) 
             continue
         for state in _clocks(ticket, rule, now):
             due_at = state.reaches_at(1.0, now)
-            for stage, share in (("breach", 1.0), ("warning", rule.warn_at)):
+            stages: tuple[tuple[Stage, float], ...] = (("breach", 1.0), ("warning", rule.warn_at))
+            for stage, share in stages:
                 if state.elapsed_s >= share * state.limit_s:
                     signal = DeadlineSignal(
                         rule.id,
@@ -368,7 +369,7 @@ def deadline_signals(ticket: Ticket, rules: Sequence[DeadlineRule], now: float) 
                         state.limit_s,
                         state.elapsed_s,
                         state.paused_s,
-                        due_at,  # type: ignore[arg-type]
+                        due_at,
                     )
                     if signal.key not in ticket.signaled:
                         signals.append(signal)
@@ -420,18 +421,15 @@ def build_deadline_alert(
         reason = f"{subject}: {name} deadline of {format_duration(signal.limit_s)} passed"
     if signal.paused_s >= 60:
         reason += f" (paused {format_duration(round(signal.paused_s / 60) * 60)} not counted)"
-    key = dedup_key(
-        rule.id,
-        f"complaint={ticket.complaint_id}&deadline={signal.clock}&stage={signal.stage}",
-        signal.limit_s,
-    )
     return Alert(
-        alert_id=alert_id_for(key),
-        dedup_key=key,
-        rule_id=rule.id,
-        kind=rule.kind,
-        severity=rule.warning_severity if signal.stage == "warning" else rule.severity,
-        title=rule.title,
+        **alert_header(
+            rule,
+            group=f"complaint={ticket.complaint_id}&deadline={signal.clock}&stage={signal.stage}",
+            occurrence=signal.limit_s,
+            fired_at=fired_at,
+            merge_repeats=False,
+            severity=rule.warning_severity if signal.stage == "warning" else rule.severity,
+        ),
         reason=reason,
         window_start=int(ticket.received_at or fired_at),
         window_end=int(signal.due_at),
@@ -440,6 +438,4 @@ def build_deadline_alert(
         deadline=signal.clock,
         due_at=signal.due_at,
         regulator=ticket.regulator_forwarded,
-        fired_at=fired_at,
-        audiences=rule.audiences,
     )

@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, field_validator
 
-from alerts.alert import Alert, alert_id_for, dedup_key
+from alerts.alert import Alert, alert_header
 from alerts.rule_base import Audience, Name, RuleBase, RuleFilters, as_tuple, reject_duplicates
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 RiskLevel = Literal["none", "low", "medium", "high"]
-RISK_LEVELS: tuple[str, ...] = RiskLevel.__args__  # type: ignore[attr-defined]
+RISK_LEVELS: tuple[str, ...] = get_args(RiskLevel)
 
 #: A space between two non-ASCII characters: recognizers write Chinese words apart ("稳 赚").
 _SPACE_IN_WIDE_TEXT = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
@@ -211,18 +211,10 @@ def _call_alert(
     rule: LiveCallRule | AgentPhraseRule, u: RiskyUtterance, said: str, *, fired_at: float
 ) -> Alert:
     """One occurrence per utterance (a re-evaluated one keeps its id), repeats merged per call and rule."""
-    group = f"call={u.call_id}"
-    key = dedup_key(rule.id, group, u.index)
     minutes, seconds = divmod(int(u.offset_s), 60)
     where = f"Call {u.call_id}" + (f" on line {u.line}" if u.line else "")
     return Alert(
-        alert_id=alert_id_for(key),
-        dedup_key=key,
-        series=f"{rule.id}|{group}",
-        rule_id=rule.id,
-        kind=rule.kind,
-        severity=rule.severity,
-        title=rule.title,
+        **alert_header(rule, group=f"call={u.call_id}", occurrence=u.index, fired_at=fired_at),
         reason=f"{where}, {minutes}:{seconds:02d} in: {said}",
         group={k: v for k, v in (("line", u.line), ("branch", u.branch)) if v},
         window_start=int(u.at),
@@ -230,6 +222,4 @@ def _call_alert(
         count=1,
         call_id=u.call_id,
         regulator=u.regulator_forwarded,
-        fired_at=fired_at,
-        audiences=rule.audiences,
     )

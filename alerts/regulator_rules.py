@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from alerts.alert import Alert, alert_id_for, dedup_key
+from alerts.alert import Alert, alert_header
 from alerts.rule_base import Audience, RuleBase, RuleFilters, as_tuple, reject_duplicates
 
 __all__ = ["RegulatorRule", "build_regulator_alert"]
@@ -78,9 +78,6 @@ def build_regulator_alert(
     (True, 'c-9', 100, ('regulator_desk',))
     """
     subject = f"call {call_id}" if call_id else f"complaint {complaint_id}"
-    # Keyed by the complaint (a call's complaint id is fixed per call), so the complaint a forwarded
-    # call becomes when it ends is the same alert as the one its first words raised.
-    key = dedup_key(rule.id, f"complaint={complaint_id}", 0)
     reason = f"{subject[0].upper()}{subject[1:]} forwarded by the regulator"
     if regulator_ref:
         reason += f" (ref {regulator_ref})"
@@ -94,13 +91,13 @@ def build_regulator_alert(
         group["channel"] = channel
     if branch:
         group["branch"] = branch
+    # Keyed by the complaint (a call's complaint id is fixed per call), so the complaint a forwarded
+    # call becomes when it ends is the same alert as the one its first words raised.
+    header = alert_header(
+        rule, group=f"complaint={complaint_id}", occurrence=0, fired_at=fired_at, merge_repeats=False
+    )
     return Alert(
-        alert_id=alert_id_for(key),
-        dedup_key=key,
-        rule_id=rule.id,
-        kind=rule.kind,
-        severity=rule.severity,
-        title=rule.title,
+        **header,
         reason=reason,
         group=group,
         window_start=int(received_at),
@@ -109,6 +106,4 @@ def build_regulator_alert(
         complaint_id=complaint_id,
         call_id=call_id,
         regulator=True,
-        fired_at=fired_at,
-        audiences=rule.audiences,
     )

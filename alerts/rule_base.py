@@ -6,7 +6,7 @@ live next to its evaluation code without import cycles.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,12 +30,12 @@ __all__ = [
 
 Severity = Literal["info", "warning", "critical"]
 Audience = Literal["monitoring", "regulator_desk", "oncall"]
-AUDIENCES: tuple[str, ...] = Audience.__args__  # type: ignore[attr-defined]
-SEVERITIES: tuple[str, ...] = Severity.__args__  # type: ignore[attr-defined]
+AUDIENCES: tuple[str, ...] = get_args(Audience)
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 #: Order of severities, for "at least warning" filters.
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(SEVERITIES)}
 GroupField = Literal["branch", "channel", "line"]
-GROUP_FIELDS: tuple[str, ...] = GroupField.__args__  # type: ignore[attr-defined]
+GROUP_FIELDS: tuple[str, ...] = get_args(GroupField)
 
 #: The ``tag`` value meaning "every tag of the dimension, each counted on its own".
 ANY_TAG = "*"

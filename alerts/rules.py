@@ -19,16 +19,10 @@ from alerts.live_call_rules import AgentPhraseRule, LiveCallRule
 from alerts.regulator_rules import RegulatorRule
 from alerts.rule_base import (
     ANY_TAG,
-    AUDIENCES,
-    GROUP_FIELDS,
-    SEVERITIES,
-    SEVERITY_RANK,
-    Audience,
     GroupField,
     Name,
     RuleBase,
     RuleFilters,
-    Severity,
     StrictModel,
     as_tuple,
     reject_duplicates,
@@ -36,26 +30,7 @@ from alerts.rule_base import (
 from alerts.volume_rules import SilenceRule, SurgeRule
 from alerts.webhooks import Webhook
 
-__all__ = [
-    "ANY_TAG",
-    "AUDIENCES",
-    "GROUP_FIELDS",
-    "SEVERITIES",
-    "SEVERITY_RANK",
-    "AgentPhraseRule",
-    "Audience",
-    "DeadlineRule",
-    "GroupField",
-    "LiveCallRule",
-    "RegulatorRule",
-    "Rule",
-    "RuleFilters",
-    "RuleSet",
-    "Severity",
-    "SilenceRule",
-    "SurgeRule",
-    "ThresholdRule",
-]
+__all__ = ["Rule", "RuleSet", "ThresholdRule"]
 
 #: Most sliding windows one complaint counts in (each is a table entry and an increment per batch).
 MAX_WINDOWS_PER_EVENT = 60
@@ -219,4 +194,5 @@ class RuleSet(StrictModel):
 
     def enabled_of(self, kind: type[R]) -> tuple[R, ...]:
         """The switched-on rules of one kind, e.g. ``rules.enabled_of(ThresholdRule)``."""
-        return tuple(rule for rule in self.rules if rule.enabled and isinstance(rule, kind))
+        of_kind = [rule for rule in self.rules if isinstance(rule, kind)]
+        return tuple(rule for rule in of_kind if rule.enabled)

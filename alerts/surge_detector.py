@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from river.base import AnomalyDetector
+from river.base.typing import FeatureName
 
 from alerts.decayed_quantile import DecayedQuantile
 from alerts.seasonal_baseline import SeasonalBaseline
@@ -76,6 +77,7 @@ class SurgeSignal:
     threshold: float
 
 
+@dataclass(eq=False, repr=False, kw_only=True)  # River's repr and identity equality
 class SurgeDetector(AnomalyDetector):
     """Upward departures of one count series (see the module docstring).
 
@@ -105,45 +107,39 @@ class SurgeDetector(AnomalyDetector):
     (300, 90.0, True)
     """
 
-    def __init__(
-        self,
-        *,
-        bucket_seconds: int,
-        false_alarms_per_day: float = 0.5,
-        min_score: float = 3.5,
-        warmup_days: float = 2.0,
-        day_score: float = 3.5,
-        quantile_half_life_days: float = 7.0,
-    ) -> None:
+    # The hyperparameters, stored under their own names (River's convention: ``clone``, ``to_dict``).
+    bucket_seconds: int
+    false_alarms_per_day: float = 0.5
+    min_score: float = 3.5
+    warmup_days: float = 2.0
+    day_score: float = 3.5
+    quantile_half_life_days: float = 7.0
+
+    def __post_init__(self) -> None:
+        bucket_seconds = self.bucket_seconds
         if bucket_seconds <= 0 or bucket_seconds > SECONDS_PER_HOUR or SECONDS_PER_HOUR % bucket_seconds:
             raise ValueError("bucket_seconds must divide an hour")
-        self.bucket_seconds = bucket_seconds
-        self.false_alarms_per_day = false_alarms_per_day
-        self.min_score = min_score
-        self.warmup_days = warmup_days
-        self.day_score = day_score
-        self.quantile_half_life_days = quantile_half_life_days
         per_day = 86_400 // bucket_seconds
         self.baseline = SeasonalBaseline(bucket_seconds=bucket_seconds)
         self.spans = (1, SECONDS_PER_HOUR // bucket_seconds)
         self.scales = {span: 1.0 for span in self.spans}
         self.recent: deque[tuple[float, float]] = deque(maxlen=max(self.spans))  # (observed, expected)
         self.quantile = DecayedQuantile(
-            q=1.0 - false_alarms_per_day / per_day, half_life=quantile_half_life_days * per_day
+            q=1.0 - self.false_alarms_per_day / per_day, half_life=self.quantile_half_life_days * per_day
         )
         self.hours: deque[float] = deque(maxlen=(DAY_HISTORY + 1) * HOURS_PER_DAY)
         self.hour: int | None = None
         self.hour_total = 0.0
         self.seen = 0
         self.firing = False
-        self.warmup = int(warmup_days * per_day)
+        self.warmup = int(self.warmup_days * per_day)
 
     # -- River verbs --------------------------------------------------------------------------------
-    def score_one(self, x: dict[str, float]) -> float:
+    def score_one(self, x: dict[FeatureName, Any]) -> float:
         """The residual score of ``x["count"]`` at ``x["t"]`` (no learning)."""
         return self._score(x["t"], x["count"])[0]
 
-    def learn_one(self, x: dict[str, float]) -> None:
+    def learn_one(self, x: dict[FeatureName, Any]) -> None:
         """Learn ``x`` (what :meth:`update` does, without telling whether it fired)."""
         self.update(x["t"], x["count"])
 
@@ -244,14 +240,7 @@ class SurgeDetector(AnomalyDetector):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready state: parameters and everything learned."""
         return {
-            "params": {
-                "bucket_seconds": self.bucket_seconds,
-                "false_alarms_per_day": self.false_alarms_per_day,
-                "min_score": self.min_score,
-                "warmup_days": self.warmup_days,
-                "day_score": self.day_score,
-                "quantile_half_life_days": self.quantile_half_life_days,
-            },
+            "params": self._get_params(),
             "baseline": self.baseline.to_dict(),
             "scales": {str(k): v for k, v in self.scales.items()},
             "recent": list(self.recent),

@@ -12,9 +12,10 @@ The stream job runs in two steps, and this module gives each step its pure part:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from alerts.alert import Alert, alert_id_for, dedup_key
+from alerts.alert import Alert, alert_header
 from alerts.complaint import TaggedComplaint
 from alerts.groups import decode_group, encode_group
 from alerts.rules import Rule, ThresholdRule
@@ -40,8 +41,12 @@ class WindowKey(NamedTuple):
     window_start: int
 
 
-class BatchCount(NamedTuple):
-    """How many complaints of a batch fell in a window, and the latest one's event time."""
+@dataclass(frozen=True)
+class BatchCount:
+    """How many complaints of a batch fell in a window, and the latest one's event time.
+
+    A dataclass, not a NamedTuple: a ``count`` field would shadow ``tuple.count``.
+    """
 
     count: int
     last_event_at: float
@@ -180,15 +185,8 @@ def build_threshold_alert(
     ('card-surge|tag=card_arrival&branch=X|600', 900, {'branch': 'X'})
     """
     tag, fields = decode_group(group)
-    key = dedup_key(rule.id, group, window_start)
     return Alert(
-        alert_id=alert_id_for(key),
-        dedup_key=key,
-        series=f"{rule.id}|{group}",
-        rule_id=rule.id,
-        kind=rule.kind,
-        severity=rule.severity,
-        title=rule.title,
+        **alert_header(rule, group=group, occurrence=window_start, fired_at=fired_at),
         reason=_reason(count, tag, rule.window_seconds, rule.threshold, fields),
         dimension=rule.dimension,
         tag=tag,
@@ -197,8 +195,6 @@ def build_threshold_alert(
         window_end=window_end(window_start, rule.window_seconds),
         count=count,
         threshold=rule.threshold,
-        fired_at=fired_at,
-        audiences=rule.audiences,
         regulator=rule.filters is not None and rule.filters.regulator_forwarded is True,
     )
 

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from alerts.alert import Alert, alert_id_for, dedup_key
+from alerts.alert import Alert, alert_header
 from alerts.groups import encode_group
 from alerts.rule_base import ANY_TAG, GroupField, Name, RuleBase, RuleFilters
 from alerts.silence_detector import SilenceDetector, SilenceSignal
@@ -156,16 +156,9 @@ def build_surge_alert(
     ('surge|tag=card_arrival', 600, 900, 8.4, 42.0)
     """
     group = encode_group(tag)
-    key = dedup_key(rule.id, group, bucket_start)
     ratio = signal.observed / signal.expected if signal.expected > 0 else float("inf")
     return Alert(
-        alert_id=alert_id_for(key),
-        dedup_key=key,
-        series=f"{rule.id}|{group}",
-        rule_id=rule.id,
-        kind=rule.kind,
-        severity=rule.severity,
-        title=rule.title,
+        **alert_header(rule, group=group, occurrence=bucket_start, fired_at=fired_at),
         reason=(
             f"{tag}: {signal.observed:.0f} complaints in {_duration(signal.span_seconds)}, "
             f"about {signal.expected:.0f} expected ({ratio:.1f}x, score {signal.score:.1f})"
@@ -177,8 +170,6 @@ def build_surge_alert(
         count=int(signal.observed),
         expected=signal.expected,
         observed=signal.observed,
-        fired_at=fired_at,
-        audiences=rule.audiences,
     )
 
 
@@ -199,15 +190,8 @@ def build_silence_alert(
     """
     group = encode_group("*", [(rule.per, value)])
     end = bucket_start + rule.bucket_seconds
-    key = dedup_key(rule.id, group, bucket_start)
     return Alert(
-        alert_id=alert_id_for(key),
-        dedup_key=key,
-        series=f"{rule.id}|{group}",
-        rule_id=rule.id,
-        kind=rule.kind,
-        severity=rule.severity,
-        title=rule.title,
+        **alert_header(rule, group=group, occurrence=bucket_start, fired_at=fired_at),
         reason=f"No complaints from {rule.per} {value} for {_duration(signal.quiet_seconds)}; "
         f"about {signal.expected:.0f} expected",
         group={rule.per: value},
@@ -216,6 +200,4 @@ def build_silence_alert(
         count=0,
         expected=signal.expected,
         observed=0.0,
-        fired_at=fired_at,
-        audiences=rule.audiences,
     )

@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import quote_plus
 
 from pydantic import Field, field_validator, model_validator
@@ -40,10 +40,10 @@ __all__ = [
 ]
 
 WebhookFormat = Literal["json", "wecom_text", "wecom_markdown", "dingtalk_text", "dingtalk_markdown", "slack"]
-WEBHOOK_FORMATS: tuple[str, ...] = WebhookFormat.__args__  # type: ignore[attr-defined]
+WEBHOOK_FORMATS: tuple[str, ...] = get_args(WebhookFormat)
 
 WebhookLanguage = Literal["en", "zh"]
-WEBHOOK_LANGUAGES: tuple[str, ...] = WebhookLanguage.__args__  # type: ignore[attr-defined]
+WEBHOOK_LANGUAGES: tuple[str, ...] = get_args(WebhookLanguage)
 
 # WeCom markdown colours: info (green), comment (grey), warning (orange).
 _WECOM_COLOURS = {"info": "info", "warning": "warning", "critical": "warning"}

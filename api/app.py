@@ -13,8 +13,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from access.token_resolver import TokenResolver
 from api.api_metrics import install_api_metrics
 from api.body_limit import BodySizeLimit
-from api.complaint_producer import ComplaintProducer
+from api.clickhouse_pool import clickhouse_pool
 from api.errors import install_error_handlers
+from api.event_producer import EventProducer
 from api.query_log_filter import install_query_log_filter
 from api.request_ids import install_request_ids
 from api.routes import (
@@ -37,7 +38,6 @@ from api.routes import (
     stats,
     ticket_events,
 )
-from api.routes.calls_producer import CallAudioProducer
 from config.settings import Settings, get_settings
 from privacy import PiiRedactor
 from storage.api_tokens import ApiTokenStore
@@ -76,16 +76,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rate_limiter = IngestRateLimiter(
             app.state.redis, key_prefix=settings.redis_key_prefix, per_s=settings.ingest_rate_limit_per_s
         )
-        app.state.producer = ComplaintProducer(settings)
+        # ClickHouse connects on first use: a server that is down at start only makes its routes 503.
+        app.state.clickhouse = clickhouse_pool(settings)
+        app.state.producer = EventProducer(settings)
         await app.state.producer.start()
-        app.state.call_producer = CallAudioProducer(settings)
-        await app.state.call_producer.start()
         log.info("API ready at %s", settings.api_url)
         try:
             yield
         finally:
             await app.state.producer.stop()
-            await app.state.call_producer.stop()
+            app.state.clickhouse.close()
             await app.state.redis.aclose()
 
     app = FastAPI(

@@ -2,7 +2,7 @@
 
 A route that changes something or lets data out takes ``audit: AuditDep`` and, once the action has
 succeeded, ``await audit(principal, "alert.ack", alert_id, {...})``: one ``audit_log`` row, written
-in a worker thread with the stats' ClickHouse pool (whose first connection applies the migrations).
+in a worker thread with the API's ClickHouse pool (whose first connection applies the migrations).
 The caller's address and request id are taken when the request arrives, so a streamed export that
 records itself at its end still names them. A row that cannot be written does not fail the request
 (the action has happened): it is logged as an ERROR naming the action, target and request id.
@@ -20,7 +20,7 @@ from asgi_correlation_id import correlation_id
 from fastapi import Depends, Request
 
 from access.roles import Principal
-from api.routes.stats import StatsPoolDep
+from api.deps import ClickHouseDep
 from storage.clickhouse.analytics_pool import ExecutorPool
 from storage.clickhouse.audit_log import AuditEntry, record_audit
 
@@ -66,7 +66,7 @@ class AuditTrail:
             )
 
 
-def _audit_trail(request: Request, pool: StatsPoolDep) -> AuditTrail:
+def _audit_trail(request: Request, pool: ClickHouseDep) -> AuditTrail:
     return AuditTrail(pool, request.client.host if request.client else "", correlation_id.get() or "")
 
 

@@ -1,15 +1,18 @@
 """The daily summary as a printable HTML page: one self-contained document, no scripts, bilingual.
 
-Every value goes through :func:`html.escape` (alert reasons and tags can carry customer-derived
-text); bars are plain ``div`` widths so the page prints without a chart library.
+Rendered with Jinja2 (``api/templates/daily_report.html``) with autoescaping on: alert reasons and
+tags can carry customer-derived text. Bars are plain ``div`` widths so the page prints without a
+chart library.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 __all__ = ["render_daily_report"]
 
@@ -36,10 +39,6 @@ th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #ddd; vert
 """
 
 
-def _t(zh: str, en: str) -> str:
-    return f"{escape(zh)} · {escape(en)}"
-
-
 def limit_label(kind: str, target_s: int) -> tuple[str, str]:
     """A milestone with its limit, as the figure was judged (the demo's clock runs faster).
 
@@ -58,15 +57,6 @@ def limit_label(kind: str, target_s: int) -> tuple[str, str]:
     return f"{zh} ≤ {target_s} 秒", f"{en} within {target_s} s"
 
 
-def _head(*cells: tuple[str, str] | tuple[str, str, int]) -> str:
-    """A header row; a third item 1 right-aligns a numeric column."""
-    row = "".join(
-        f"<th{' class=n' if len(cell) > 2 else ''}>{_t(cell[0], cell[1]) if cell[0] else ''}</th>"
-        for cell in cells
-    )
-    return f"<tr>{row}</tr>"
-
-
 def _local(iso: str | float | None, zone: ZoneInfo, fmt: str = "%H:%M") -> str:
     if iso is None or iso == "":
         return ""
@@ -82,81 +72,31 @@ def _percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
 
+def _bar_width(count: int, peak: int) -> int:
+    """A bar's width in percent of the busiest hour's."""
+    return round(100 * count / peak)
+
+
+@cache
+def _template() -> Template:
+    environment = Environment(
+        loader=PackageLoader("api", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(percent=_percent, bar_width=_bar_width)
+    environment.globals.update(limit_label=limit_label)
+    return environment.get_template("daily_report.html")
+
+
 def render_daily_report(summary: dict[str, Any]) -> str:
     """The page for a :class:`api.routes.exports.DailySummary` dumped as JSON-ready data."""
     zone = ZoneInfo(summary["timezone"])
     peak = max((h["complaints"] for h in summary["per_hour"]), default=0) or 1
-    hours = "".join(
-        f"<tr><td>{escape(_local(h['hour'], zone))}</td><td class=n>{h['complaints']}</td>"
-        f'<td><div class=bar style="width:{round(100 * h["complaints"] / peak)}%"></div></td></tr>'
-        for h in summary["per_hour"]
+    return _template().render(
+        s=summary,
+        peak=peak,
+        style=_STYLE,
+        local=lambda value, fmt="%H:%M": _local(value, zone, fmt),
     )
-    channels = "".join(
-        f"<tr><td>{escape(c['channel'])}</td><td class=n>{c['complaints']}</td></tr>"
-        for c in summary["per_channel"]
-    )
-    tags = "".join(
-        f"<tr><td>{escape(t['dimension'])}</td><td>{escape(t['tag'])}</td><td class=n>{t['count']}</td>"
-        f"<td class=n>{t['previous']}</td><td class=n>{_percent(t['growth'])}</td></tr>"
-        for t in summary["top_tags"]
-    )
-    compliance = "".join(
-        f"<tr><td>{_t(*limit_label(c['kind'], int(c['target_s'])))}</td>"
-        f"<td class=n>{_percent(c['share'])}</td>"
-        f"<td class=n>{c['met']}</td><td class=n>{c['late']}</td><td class=n>{c['overdue']}</td></tr>"
-        for c in summary["compliance"]
-    )
-    alerts = "".join(
-        f"<tr><td>{escape(_local(a['fired_at'], zone))}</td>"
-        f"<td class={escape(str(a['severity']))}>{escape(str(a['severity']))}</td>"
-        f"<td>{escape(str(a['title']))}</td><td>{escape(str(a['reason']))}</td>"
-        f"<td>{escape(str(a.get('status') or ''))}</td></tr>"
-        for a in summary["alerts"]
-    )
-    severities = (
-        ", ".join(f"{escape(k)}: {v}" for k, v in sorted(summary["alerts_by_severity"].items())) or "0"
-    )
-    empty = f"<tr><td colspan=5>{_t('无', 'none')}</td></tr>"
-    return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<title>{_t("投诉日报", "Daily complaint summary")} {escape(summary["date"])}</title>
-<style>{_STYLE}</style></head><body>
-<h1>{_t("投诉日报", "Daily complaint summary")} — {escape(summary["date"])}</h1>
-<div class=meta>{escape(summary["timezone"])} · {_t("生成于", "generated")}
-{escape(_local(summary["generated_at"], zone, "%Y-%m-%d %H:%M"))}</div>
-<h2>{_t("概况", "Overview")}</h2>
-<div class=kpi>{_t("投诉量", "Complaints")}<b>{summary["complaints"]}</b></div>
-<div class=kpi>{_t("监管转办", "Regulator-forwarded")}<b>{summary["regulator_forwarded"]}</b></div>
-<div class=kpi>{_t("告警", "Alerts")}<b>{len(summary["alerts"])}</b><span class=meta>{severities}</span></div>
-<h2>{_t("时段分布", "Volume per hour")}</h2>
-<table>{_head(("时段", "hour"), ("数量", "count", 1), ("", ""))}{hours or empty}</table>
-<h2>{_t("渠道", "Channels")}</h2>
-<table>{_head(("渠道", "channel"), ("数量", "count", 1))}{channels or empty}</table>
-<h2>{_t("热点标签", "Top tags")}</h2>
-<table>{
-        _head(
-            ("维度", "dimension"),
-            ("标签", "tag"),
-            ("当日", "day", 1),
-            ("前一日", "day before", 1),
-            ("增长", "growth", 1),
-        )
-    }{tags or empty}</table>
-<h2>{_t("时限达标率", "Deadline compliance")}</h2>
-<table>{
-        _head(
-            ("时限", "deadline"),
-            ("达标率", "share met", 1),
-            ("达标", "met", 1),
-            ("逾期完成", "late", 1),
-            ("逾期未办", "overdue", 1),
-        )
-    }{compliance or empty}</table>
-<h2>{_t("激增与告警", "Surges and alerts")}</h2>
-<table>{
-        _head(
-            ("时间", "time"), ("级别", "severity"), ("标题", "title"), ("原因", "reason"), ("状态", "status")
-        )
-    }{alerts or empty}</table>
-</body></html>
-"""

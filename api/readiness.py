@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 from typing import Any
 
-from hotline.local_services.processes import port_open
-from storage.clickhouse import DriverExecutor
 from storage.model_registry import TAGGER_MODEL_NAME, ModelRegistry
+from storage.readiness_probes import clickhouse_answers
 
 __all__ = ["CHECK_TIMEOUT_S", "check_readiness"]
 
 #: Each check's own limit, so one hung dependency is reported rather than hanging the probe.
 CHECK_TIMEOUT_S = 3.0
+#: Longest wait for the broker to accept a TCP connection.
+BROKER_CONNECT_TIMEOUT_S = 0.5
 
 
 async def check_readiness(state: Any) -> dict[str, str]:
-    """``{"broker": "ok" | reason, "redis": ..., "clickhouse": ..., "model": ...}``, checked at once."""
+    """``{"broker": "ok" | reason, "redis": ..., "clickhouse": ..., "model": ...}``, checked at once.
+
+    ``state`` is the app's: its settings and the clients built in the lifespan.
+    """
     settings = state.settings
     host, port = settings.kafka_host_port
     names = ("broker", "redis", "clickhouse", "model")
     results = await asyncio.gather(
         _check(_broker(host, port)),
         _check(_redis(state.redis)),
-        _check(asyncio.to_thread(_clickhouse_ping, settings.clickhouse_url)),
+        _check(asyncio.to_thread(state.clickhouse.run, clickhouse_answers)),
         _check(_model(state.redis, settings.redis_key_prefix)),
     )
     return dict(zip(names, results, strict=True))
@@ -41,7 +46,15 @@ async def _check(probe: Awaitable[str | None]) -> str:
 
 
 async def _broker(host: str, port: int) -> str | None:
-    return None if await asyncio.to_thread(port_open, host, port) else f"unreachable at {host}:{port}"
+    """None when something accepts TCP connections at the broker's address."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), BROKER_CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError):
+        return f"unreachable at {host}:{port}"
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return None
 
 
 async def _redis(redis: Any) -> None:
@@ -51,7 +64,3 @@ async def _redis(redis: Any) -> None:
 async def _model(redis: Any, key_prefix: str) -> str | None:
     version = await ModelRegistry(redis, key_prefix=key_prefix).version(TAGGER_MODEL_NAME)
     return None if version else "no model yet: run `hotline models bootstrap FILE`"
-
-
-def _clickhouse_ping(url: str) -> None:
-    DriverExecutor.from_url(url, connect_timeout=2).execute("SELECT 1")

@@ -24,6 +24,7 @@ __all__ = [
     "EARLIEST",
     "LATEST",
     "Day",
+    "EpochSeconds",
     "Since",
     "Until",
     "bounded",
@@ -64,6 +65,14 @@ Day = Annotated[
     BeforeValidator(_iso_day),
     Query(description="YYYY-MM-DD in HOTLINE_REPORT_TIMEZONE (default today)."),
 ]
+
+
+def _epoch_seconds(moment: object) -> object:
+    return moment.timestamp() if isinstance(moment, datetime) else moment
+
+
+#: A moment in a response as epoch seconds, read from the aware datetime storage gives (or a number).
+EpochSeconds = Annotated[float, BeforeValidator(_epoch_seconds)]
 
 
 def invalid_query(field: str | None, message: str) -> RequestValidationError:

@@ -177,25 +177,12 @@ def read_wav(data: bytes, supported: Sequence[int] = SUPPORTED_SAMPLE_RATES) -> 
         container = sniff_container(data)
         what = container if container and container != "WAV/RIFF" else "not a RIFF/WAVE file"
         raise NotPcmAudio(f"expected a WAV file (PCM s16le mono), got {what}")
-    fmt: tuple[int, int, int, int] | None = None
-    pcm: bytes | None = None
-    offset = 12
-    while offset + 8 <= len(data):
-        chunk_id = data[offset : offset + 4]
-        (size,) = struct.unpack_from("<I", data, offset + 4)
-        body = data[offset + 8 : offset + 8 + size]
-        if chunk_id == b"fmt ":
-            fmt = _read_fmt(body)
-        elif chunk_id == b"data":
-            if fmt is None:
-                raise MalformedWav("WAV data chunk comes before its fmt chunk")
-            pcm = body  # a truncated last chunk (recorder killed mid-write) keeps what is there
-            break
-        offset += 8 + size + (size & 1)  # chunks are padded to an even size
+    fmt, start, size = _fmt_and_data(data)
     if fmt is None:
         raise MalformedWav("WAV file has no fmt chunk")
-    if pcm is None:
+    if start is None:
         raise MalformedWav("WAV file has no data chunk")
+    pcm = data[start : start + size]  # a truncated last chunk (recorder killed mid-write) keeps what is there
     format_tag, channels, rate, bits = fmt
     if format_tag != _WAVE_FORMAT_PCM:
         raise NotPcmAudio(f"WAV is encoded (format tag 0x{format_tag:04x}), not PCM; send PCM s16le")
@@ -216,27 +203,18 @@ def strip_wav_header(frame: bytes, sample_rate: int, channels: int = 1) -> bytes
     """
     if len(frame) < 12 or frame[8:12] != b"WAVE":
         raise NotPcmAudio("audio starts with a RIFF header that is not WAVE")
-    offset = 12
-    fmt = None
-    while offset + 8 <= len(frame):
-        chunk_id = frame[offset : offset + 4]
-        (size,) = struct.unpack_from("<I", frame, offset + 4)
-        if chunk_id == b"data":
-            if fmt is None:
-                raise MalformedWav("WAV data chunk comes before its fmt chunk")
-            format_tag, fmt_channels, rate, bits = fmt
-            if (format_tag, fmt_channels, bits) != (_WAVE_FORMAT_PCM, channels, 8 * SAMPLE_WIDTH):
-                layout = "mono" if channels == 1 else f"with {channels} channels"
-                raise NotPcmAudio(f"WAV header does not declare PCM s16le {layout} (the call's config)")
-            if rate != sample_rate:
-                raise UnsupportedSampleRate(
-                    f"WAV header says {rate} Hz but the call was configured for {sample_rate} Hz"
-                )
-            return frame[offset + 8 :]
-        if chunk_id == b"fmt ":
-            fmt = _read_fmt(frame[offset + 8 : offset + 8 + size])
-        offset += 8 + size + (size & 1)
-    raise MalformedWav("the first frame holds a WAV header without its data chunk")
+    fmt, start, _ = _fmt_and_data(frame)
+    if fmt is None or start is None:
+        raise MalformedWav("the first frame holds a WAV header without its data chunk")
+    format_tag, fmt_channels, rate, bits = fmt
+    if (format_tag, fmt_channels, bits) != (_WAVE_FORMAT_PCM, channels, 8 * SAMPLE_WIDTH):
+        layout = "mono" if channels == 1 else f"with {channels} channels"
+        raise NotPcmAudio(f"WAV header does not declare PCM s16le {layout} (the call's config)")
+    if rate != sample_rate:
+        raise UnsupportedSampleRate(
+            f"WAV header says {rate} Hz but the call was configured for {sample_rate} Hz"
+        )
+    return frame[start:]
 
 
 def frame_bytes(sample_rate: int, seconds: float, channels: int = 1) -> int:
@@ -268,6 +246,28 @@ def split_frames(pcm: bytes, size: int) -> Iterator[bytes]:
         raise ValueError(f"frame size must be a positive multiple of {SAMPLE_WIDTH} bytes")
     for start in range(0, len(pcm), size):
         yield pcm[start : start + size]
+
+
+def _fmt_and_data(data: bytes) -> tuple[tuple[int, int, int, int] | None, int | None, int]:
+    """The fmt chunk's ``(format tag, channels, rate, bits)``, and where the data chunk starts and its
+    declared size, walking the RIFF chunks after ``WAVE`` (None for a chunk not found).
+
+    Hand-written rather than the stdlib ``wave``: on Python 3.11 it refuses WAVE_FORMAT_EXTENSIBLE PCM
+    (what many recorders write) and its errors do not say what is wrong with the file.
+    """
+    fmt: tuple[int, int, int, int] | None = None
+    offset = 12
+    while offset + 8 <= len(data):
+        chunk_id = data[offset : offset + 4]
+        (size,) = struct.unpack_from("<I", data, offset + 4)
+        if chunk_id == b"data":
+            if fmt is None:
+                raise MalformedWav("WAV data chunk comes before its fmt chunk")
+            return fmt, offset + 8, size
+        if chunk_id == b"fmt ":
+            fmt = _read_fmt(data[offset + 8 : offset + 8 + size])
+        offset += 8 + size + (size & 1)  # chunks are padded to an even size
+    return fmt, None, 0
 
 
 def _read_fmt(body: bytes) -> tuple[int, int, int, int]:

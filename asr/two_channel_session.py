@@ -39,7 +39,7 @@ def merge_replies(replies: Mapping[str, Reply]) -> Reply:
     The partial kept for the live view is the customer's (the agent's when the customer is silent).
     """
     utterances = tuple(
-        replace(u, speaker=speaker)  # type: ignore[arg-type]
+        replace(u, speaker=speaker)  # type: ignore[arg-type]  # keys are "customer" and "agent"
         for speaker, reply in replies.items()
         for u in reply.utterances
     )

@@ -8,7 +8,7 @@ the API can produce the same schema without importing Faust.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 Channel = Literal["phone", "voice", "web", "app", "wechat", "email", "branch", "regulator", "other"]
-CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
+CHANNELS: tuple[str, ...] = get_args(Channel)
 
 
 def is_batch_record(raw: bytes, field: str) -> bool:

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +20,7 @@ __all__ = ["TICKET_EVENT_KINDS", "TicketEvent", "TicketEventKind", "VolumeTick"]
 TicketEventKind = Literal[
     "received", "assigned", "responded", "paused", "resumed", "extended", "resolved", "closed"
 ]
-TICKET_EVENT_KINDS: tuple[str, ...] = TicketEventKind.__args__  # type: ignore[attr-defined]
+TICKET_EVENT_KINDS: tuple[str, ...] = get_args(TicketEventKind)
 
 
 class _Event(BaseModel):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -104,6 +105,34 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _echo_json(value: object) -> None:
+    """Print ``value`` as one JSON line (the last line of every command that reports figures)."""
+    import orjson
+
+    typer.echo(orjson.dumps(value).decode())
+
+
+BenchRun = Callable[[Settings], dict[str, Any] | Coroutine[Any, Any, dict[str, Any]]]
+
+
+def _report_bench(
+    run: BenchRun, *, settings: Settings | None = None, errors: tuple[type[Exception], ...] = ()
+) -> None:
+    """Run one benchmark (sync or async) and print its figures with the run's context as JSON;
+    ``errors`` are reported as a failed command rather than a traceback."""
+    from hotline.bench.run_context import RunContext
+
+    _setup_logging()
+    settings = settings or _settings()
+    context = RunContext(settings)
+    try:
+        outcome = run(settings)
+        result = outcome if isinstance(outcome, dict) else asyncio.run(outcome)
+    except errors as exc:
+        raise _fail(str(exc)) from exc
+    _echo_json(context.report(result))
+
+
 # -- services -------------------------------------------------------------------------------------
 @services_app.command("start")
 def services_start() -> None:
@@ -155,16 +184,16 @@ def worker(
     ] = None,
 ) -> None:
     """Run one stream worker (Faust) against the configured broker."""
-    # The Faust app (its consumer group) is built from the settings at import: set them first.
+    overrides: dict[str, object] = {}
     if agents is not None:
-        os.environ["HOTLINE_WORKER_AGENTS"] = agents
+        overrides["worker_agents"] = agents
     if metrics_port is not None:
-        os.environ["HOTLINE_WORKER_METRICS_PORT"] = str(metrics_port)
-    os.environ["HOTLINE_BROKER_KIND"] = _broker_settings().broker_kind
-    _settings()  # read again: the Faust app is built at import from the cached settings
+        overrides["worker_metrics_port"] = metrics_port
+    # The broker kind is asked of the broker (``auto``) before the worker's app is built from it.
+    settings = _broker_settings().model_copy(update=overrides)
     from streams.worker_main import run_worker
 
-    run_worker()
+    run_worker(settings)
 
 
 @app.command()
@@ -311,8 +340,6 @@ def models_bootstrap(
     ] = False,
 ) -> None:
     """Learn a tagger from FILE in one pass and publish it, signed; prints the model choices as JSON."""
-    import orjson
-
     from hotline.model_bootstrap import BootstrapSource, bootstrap_model
 
     _setup_logging()
@@ -343,7 +370,7 @@ def models_bootstrap(
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"published model {version}", err=True)
-    typer.echo(orjson.dumps({"version": version, "dimensions": reports}).decode())
+    _echo_json({"version": version, "dimensions": reports})
 
 
 @models_app.command("eval")
@@ -377,8 +404,6 @@ def models_eval(
     from hotline.bench.models import limit_to_one_core
 
     limit_to_one_core()
-    import orjson
-
     from hotline.model_eval import run_eval
 
     try:
@@ -397,7 +422,7 @@ def models_eval(
         )
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    typer.echo(orjson.dumps(result).decode())
+    _echo_json(result)
 
 
 @models_app.command("surge-eval")
@@ -412,8 +437,6 @@ def models_surge_eval(
     ] = None,
 ) -> None:
     """Stream a labelled series through the surge detector; print windows hit, false alarms/day, delay."""
-    import orjson
-
     from hotline.surge_eval import run_surge_eval
 
     try:
@@ -422,7 +445,7 @@ def models_surge_eval(
         )
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    typer.echo(orjson.dumps(result).decode())
+    _echo_json(result)
 
 
 # -- benchmarks -----------------------------------------------------------------------------------
@@ -435,16 +458,9 @@ def bench_pipeline(
     batch: Annotated[int, typer.Option(min=1, max=1000, help="Complaints per ingest request.")] = 100,
 ) -> None:
     """Send EVENTS complaints through the running stack; measure throughput and POST-to-visible latency."""
-    import orjson
-
     from hotline.bench.pipeline import run_pipeline_bench
-    from hotline.bench.run_context import RunContext
 
-    _setup_logging()
-    settings = _settings()
-    context = RunContext(settings)
-    result = asyncio.run(run_pipeline_bench(settings, events=events, rate=rate, batch=batch))
-    typer.echo(orjson.dumps(context.report(result)).decode())
+    _report_bench(lambda settings: run_pipeline_bench(settings, events=events, rate=rate, batch=batch))
 
 
 @bench_app.command("models")
@@ -459,25 +475,19 @@ def bench_models(
     from hotline.bench.models import limit_to_one_core
 
     limit_to_one_core()
-    import orjson
-
     from hotline.bench.models import run_models_bench
-    from hotline.bench.run_context import RunContext
 
-    _setup_logging()
-    settings = Settings()
-    context = RunContext(settings)
-    try:
-        result = run_models_bench(
+    _report_bench(
+        lambda settings: run_models_bench(
             data or settings.bootstrap_data,
             settings.taxonomy_path,
             dimension=settings.model_dimension,
             repeats=repeats,
             batch_size=batch,
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
-    typer.echo(orjson.dumps(context.report(result)).decode())
+        ),
+        settings=Settings(),
+        errors=(FileNotFoundError, ValueError),
+    )
 
 
 @bench_app.command("queries")
@@ -488,16 +498,13 @@ def bench_queries(
     reload: Annotated[bool, typer.Option(help="Reload even when the bench database is full.")] = False,
 ) -> None:
     """Load COMPLAINTS synthetic complaints into `<database>_bench`; time every analytics query."""
-    import orjson
-
     from hotline.bench.queries import run_queries_bench
-    from hotline.bench.run_context import RunContext
 
-    _setup_logging()
-    settings = _settings()
-    context = RunContext(settings)
-    result = run_queries_bench(settings, complaints=complaints, days=days, runs=runs, reload=reload)
-    typer.echo(orjson.dumps(context.report(result)).decode())
+    _report_bench(
+        lambda settings: run_queries_bench(
+            settings, complaints=complaints, days=days, runs=runs, reload=reload
+        )
+    )
 
 
 @bench_app.command("asr")
@@ -515,16 +522,10 @@ def bench_asr(
     api_pid: Annotated[int | None, typer.Option(help="API process to measure (default: found).")] = None,
 ) -> None:
     """Live calls at real-time pace through /ws/calls: largest N with p95 reply lag < 1 s, CPU, RSS."""
-    import orjson
-
     from hotline.bench.asr import run_asr_bench
-    from hotline.bench.run_context import RunContext
 
-    _setup_logging()
-    settings = _settings()
-    context = RunContext(settings)
-    result = asyncio.run(
-        run_asr_bench(
+    _report_bench(
+        lambda settings: run_asr_bench(
             settings,
             streams=streams,
             seconds=seconds,
@@ -537,7 +538,6 @@ def bench_asr(
             api_pid=api_pid,
         )
     )
-    typer.echo(orjson.dumps(context.report(result)).decode())
 
 
 @bench_app.command("recordings")
@@ -549,18 +549,13 @@ def bench_recordings(
     ] = 2,
 ) -> None:
     """Recorded calls through POST /api/v1/calls: wall time to transcribe, speed vs real time."""
-    import orjson
-
     from hotline.bench.recordings import run_recordings_bench
-    from hotline.bench.run_context import RunContext
 
-    _setup_logging()
-    settings = _settings()
-    context = RunContext(settings)
-    result = asyncio.run(
-        run_recordings_bench(settings, recordings=recordings, seconds=seconds, channels=channels)
+    _report_bench(
+        lambda settings: run_recordings_bench(
+            settings, recordings=recordings, seconds=seconds, channels=channels
+        )
     )
-    typer.echo(orjson.dumps(context.report(result)).decode())
 
 
 # -- retention ------------------------------------------------------------------------------------
@@ -641,16 +636,9 @@ def bench_alerts(
     ] = False,
 ) -> None:
     """Latency from complaint POST to its alert on /ws/alerts, at a steady rate (running stack)."""
-    import orjson
-
     from hotline.bench.alerts import run_alerts_bench
-    from hotline.bench.run_context import RunContext
 
-    _setup_logging()
-    settings = _settings()
-    context = RunContext(settings)
-    result = asyncio.run(run_alerts_bench(settings, rate=rate, seconds=seconds, keep=keep))
-    typer.echo(orjson.dumps(context.report(result)).decode())
+    _report_bench(lambda settings: run_alerts_bench(settings, rate=rate, seconds=seconds, keep=keep))
 
 
 @bench_app.command("soak")
@@ -663,21 +651,14 @@ def bench_soak(
     batch: Annotated[int, typer.Option(min=1, max=1000, help="Complaints per ingest request.")] = 10,
 ) -> None:
     """Hold RATE complaints/s for MINUTES (running stack): throughput, latency and RSS of each process."""
-    import orjson
-
-    from hotline.bench.run_context import RunContext
     from hotline.bench.soak import run_soak_bench
 
-    _setup_logging()
-    settings = _settings()
-    context = RunContext(settings)
-    try:
-        result = asyncio.run(
-            run_soak_bench(settings, rate=rate, minutes=minutes, interval_s=interval_s, batch=batch)
-        )
-    except RuntimeError as exc:
-        raise _fail(str(exc)) from exc
-    typer.echo(orjson.dumps(context.report(result)).decode())
+    _report_bench(
+        lambda settings: run_soak_bench(
+            settings, rate=rate, minutes=minutes, interval_s=interval_s, batch=batch
+        ),
+        errors=(RuntimeError,),
+    )
 
 
 # -- rules ----------------------------------------------------------------------------------------

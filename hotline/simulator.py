@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from config.settings import Settings
+from hotline.api_client import api_client
 from hotline.ticket_simulation import HandlingModel, TicketEventSender
 
 __all__ = ["TrafficModel", "run_simulator"]
@@ -157,10 +158,7 @@ async def run_simulator(
         model = TrafficModel(texts, rate=rate, ticket_share=ticket_share)
     handling = HandlingModel(model.handling_rng, time_scale=settings.deadline_time_scale)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per POST would drown the console
-    token = settings.api_token.get_secret_value() if settings.api_token else ""
-    async with httpx.AsyncClient(
-        base_url=settings.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=10.0
-    ) as client:
+    async with api_client(settings, timeout=10.0) as client:
         tickets = TicketEventSender(client)
         sending = asyncio.ensure_future(tickets.run())
         try:

@@ -19,12 +19,12 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
-from urllib.parse import urlencode
 
 import httpx
 import websockets
 
 from config.settings import Settings
+from hotline.api_client import api_client, ws_url
 
 __all__ = ["AlertBoard", "FeedRefused", "run_watch"]
 
@@ -98,7 +98,6 @@ async def run_watch(
     """Watch until ``quit`` (or Ctrl-C); commands come from ``read_line`` (default: stdin).
 
     ``role`` narrows the feed to one audience; None: the audience of the token's role."""
-    token = settings.api_token.get_secret_value() if settings.api_token else ""
     board = AlertBoard(colour=out.isatty())
     cursor = {"last_id": last_id or "$"}
 
@@ -109,14 +108,8 @@ async def run_watch(
     async def feed() -> None:
         delay = RECONNECT_S
         while True:
-            params = {
-                "token": token,
-                "role": role,
-                "min_severity": min_severity,
-                "last_id": cursor["last_id"],
-            }
-            query = urlencode({k: v for k, v in params.items() if v is not None})
-            url = f"ws://{settings.api_host}:{settings.api_port}/ws/alerts?{query}"
+            params = {"role": role, "min_severity": min_severity, "last_id": cursor["last_id"]}
+            url = ws_url(settings, "/ws/alerts", **{k: v for k, v in params.items() if v is not None})
             try:
                 async with websockets.connect(url, open_timeout=5) as ws:
                     say(f"connected as {role or 'your role'} (least severity {min_severity}); {HELP}")
@@ -161,9 +154,7 @@ async def run_watch(
                     return
 
         threading.Thread(target=pump, name="watch-stdin", daemon=True).start()
-        async with httpx.AsyncClient(
-            base_url=settings.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=10
-        ) as http:
+        async with api_client(settings, timeout=10) as http:
             while True:
                 line = await lines.get()
                 if line == "":  # no (more) input: keep watching

@@ -88,7 +88,7 @@ class BlendedTextClassifier(EnsembleBase):
         self.temperature = temperature
         self._init_members(models)
 
-    def _get_params(self) -> dict[str, object]:
+    def _get_params(self) -> dict[str, Any]:
         return {"models": self.models, "weights": self.weights, "temperature": self.temperature}
 
     def clone(self) -> BlendedTextClassifier:

@@ -6,7 +6,7 @@ import csv
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from online_models.blended_text_classifier import default_text_classifier
 from online_models.tagger import Tagger, TextClassifier
@@ -108,7 +108,7 @@ def bootstrap_tagger(
     estimator_factory: Callable[[], TextClassifier] = default_text_classifier,
     keywords: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     batch_size: int = 500,
-    **tagger_options: object,
+    **tagger_options: Any,
 ) -> Tagger:
     """A tagger with one dimension learned from ``rows`` in one ordered pass.
 
@@ -121,7 +121,7 @@ def bootstrap_tagger(
     >>> tagger.dimensions["reason"].n_seen, tagger.version
     (2, 'tagger-2')
     """
-    tagger = Tagger({dimension: estimator_factory()}, keywords=keywords, **tagger_options)  # type: ignore[arg-type]
+    tagger = Tagger({dimension: estimator_factory()}, keywords=keywords, **tagger_options)
     learned = learn_rows(tagger, rows, dimension, batch_size=batch_size)
     logger.info("bootstrapped dimension %s from %d labels", dimension, learned)
     return tagger

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -83,6 +84,7 @@ def mix64(h: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(unsafe_hash=True)  # equal, and hashed alike, when their parameters are equal
 class HashedNgrams:
     """Character n-grams within words plus word n-grams, hashed into ``2**n_bits`` columns.
 
@@ -123,35 +125,28 @@ class HashedNgrams:
     (3, 262144)
     """
 
-    def __init__(
-        self,
-        n_bits: int = 18,
-        char_ngram_range: tuple[int, int] = (1, 4),
-        word_ngram_range: tuple[int, int] = (1, 2),
-        char_weight: float = 1.0,
-        word_weight: float = 1.0,
-        max_chars: int | None = None,
-        segment_words: bool = True,
-        fold_variants: bool = True,
-        fold_numbers: bool = True,
-    ) -> None:
-        if not 8 <= n_bits <= 30:
+    n_bits: int = 18
+    char_ngram_range: tuple[int, int] = (1, 4)
+    word_ngram_range: tuple[int, int] = (1, 2)
+    char_weight: float = 1.0
+    word_weight: float = 1.0
+    max_chars: int | None = None
+    segment_words: bool = True
+    fold_variants: bool = True
+    fold_numbers: bool = True
+
+    def __post_init__(self) -> None:
+        char_ngram_range, word_ngram_range = self.char_ngram_range, self.word_ngram_range
+        if not 8 <= self.n_bits <= 30:
             raise ValueError("n_bits must be between 8 and 30")
         if not 1 <= char_ngram_range[0] <= char_ngram_range[1] or char_ngram_range[1] > 8:
             raise ValueError("char_ngram_range must be (lo, hi) with 1 <= lo <= hi <= 8")
         if word_ngram_range != (0, 0) and not 1 <= word_ngram_range[0] <= word_ngram_range[1] <= 3:
             raise ValueError("word_ngram_range must be (0, 0) or (lo, hi) with 1 <= lo <= hi <= 3")
-        if max_chars is not None and max_chars < 1:
+        if self.max_chars is not None and self.max_chars < 1:
             raise ValueError("max_chars must be >= 1 or None")
-        self.n_bits = n_bits
-        self.char_ngram_range = tuple(char_ngram_range)
-        self.word_ngram_range = tuple(word_ngram_range)
-        self.char_weight = char_weight
-        self.word_weight = word_weight
-        self.max_chars = max_chars
-        self.segment_words = segment_words
-        self.fold_variants = fold_variants
-        self.fold_numbers = fold_numbers
+        self.char_ngram_range = tuple(char_ngram_range)  # type: ignore[assignment]
+        self.word_ngram_range = tuple(word_ngram_range)  # type: ignore[assignment]
 
     def __setstate__(self, state: dict[str, object]) -> None:
         """Featurizers pickled before folding and segmentation existed keep featurising as they did."""
@@ -163,34 +158,6 @@ class HashedNgrams:
     @property
     def n_features(self) -> int:
         return 1 << self.n_bits
-
-    def _params(self) -> tuple[object, ...]:
-        return (
-            self.n_bits,
-            self.char_ngram_range,
-            self.word_ngram_range,
-            self.char_weight,
-            self.word_weight,
-            self.max_chars,
-            self.segment_words,
-            self.fold_variants,
-            self.fold_numbers,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, HashedNgrams) and self._params() == other._params()
-
-    def __hash__(self) -> int:
-        return hash(self._params())
-
-    def __repr__(self) -> str:
-        return (
-            f"HashedNgrams(n_bits={self.n_bits}, char_ngram_range={self.char_ngram_range}, "
-            f"word_ngram_range={self.word_ngram_range}, char_weight={self.char_weight}, "
-            f"word_weight={self.word_weight}, max_chars={self.max_chars}, "
-            f"segment_words={self.segment_words}, fold_variants={self.fold_variants}, "
-            f"fold_numbers={self.fold_numbers})"
-        )
 
     def tokens(self, text: str) -> tuple[list[str], list[str]]:
         """The tokens character n-grams are taken from, and the words of the word n-grams.

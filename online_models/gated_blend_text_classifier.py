@@ -99,7 +99,8 @@ class GatedBlendTextClassifier(EnsembleBase):
         self.broad_weights = [float(w) for w in broad_weights]
         self.short_temperature = short_temperature
         self.broad_temperature = broad_temperature
-        self.long_text_range = tuple(long_text_range)
+        lo, hi = long_text_range
+        self.long_text_range = (lo, hi)
         self.chinese_share = chinese_share
         self.temperature = short_temperature
         self._init_members(models)
@@ -107,7 +108,7 @@ class GatedBlendTextClassifier(EnsembleBase):
     def clone(self) -> GatedBlendTextClassifier:
         params = self._get_params()
         params["models"] = [m.clone() for m in self.models]
-        return type(self)(**params)  # type: ignore[arg-type]
+        return type(self)(**params)
 
     def _blend_scores(
         self, x: sp.csr_matrix, share: np.ndarray | None = None
@@ -125,7 +126,7 @@ class GatedBlendTextClassifier(EnsembleBase):
                 continue
             index = np.flatnonzero(rows)
             scores = model.score_features(x[index] if len(index) < n_rows else x)
-            columns = [self._class_index[c] for c in model.classes]
+            columns = np.array([self._class_index[c] for c in model.classes], dtype=np.intp)
             grid = np.ix_(index, columns)
             if w_short:
                 short[grid] += w_short * scores

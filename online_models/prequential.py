@@ -50,7 +50,7 @@ class RollingAccuracy:
     @property
     def accuracy(self) -> float | None:
         """None before the first prediction."""
-        return float(self._metric.get()) if self._outcomes else None
+        return float(self._metric.obj.get()) if self._outcomes else None
 
     def to_bits(self) -> str:
         """Oldest first, ``"1"`` for a correct prediction (compact, JSON-friendly)."""

@@ -202,7 +202,7 @@ class RidgeTextClassifier(TextClassifierBase):
             )
             if incremental:
                 self._update_inverse()
-                self._weights = self._inverse @ self._targets.T  # type: ignore[operator]
+                self._weights = self._inverse @ self._targets.T  # type: ignore[operator]  # incremental: an inverse is kept
             else:
                 self._solve_exactly(keep_inverse=self._rows_since_solve <= _WOODBURY_MAX_ROWS)
             self._unsolved_rows, self._rows_since_solve = [], 0
@@ -213,7 +213,7 @@ class RidgeTextClassifier(TextClassifierBase):
                 self._targets.shape[0],
                 time.perf_counter() - started,
             )
-        weights: np.ndarray = self._weights  # type: ignore[assignment]
+        weights: np.ndarray = self._weights  # type: ignore[assignment]  # set by either branch above
         return weights
 
     def prepare_updates(self) -> None:

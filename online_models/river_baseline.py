@@ -52,7 +52,7 @@ class RiverBaseline:
         return list(self._classes)
 
     def learn_one(self, x: str, y: str) -> None:
-        self.pipeline.learn_one(x, y)
+        self.pipeline.learn_one(x, y)  # type: ignore[arg-type]  # BagOfWords heads the pipeline: x is text
         self._classes.setdefault(y)
         self.n_seen += 1
 
@@ -63,7 +63,7 @@ class RiverBaseline:
     def predict_many(self, xs: Sequence[str]) -> list[tuple[str | None, float]]:
         out: list[tuple[str | None, float]] = []
         for x in xs:
-            proba = self.pipeline.predict_proba_one(x)
+            proba = self.pipeline.predict_proba_one(x)  # type: ignore[arg-type]  # text, as in learn_one
             if not proba:
                 out.append((None, 0.0))
                 continue

@@ -7,6 +7,7 @@ cold-start rules; the tagger keeps what it learned for every dimension that stay
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from online_models.blended_text_classifier import default_text_classifier
 from online_models.featurizers import HashedNgrams
@@ -35,7 +36,7 @@ def estimator_for(dimension: DimensionSpec) -> TextClassifier:
     return NaiveBayesTextClassifier(HashedNgrams(n_bits=18), fit_prior=False)
 
 
-def tagger_from_taxonomy(taxonomy: Taxonomy, *, name: str = "tagger", **tagger_options: object) -> Tagger:
+def tagger_from_taxonomy(taxonomy: Taxonomy, *, name: str = "tagger", **tagger_options: Any) -> Tagger:
     """An untrained tagger with every dimension of ``taxonomy`` and its keyword rules.
 
     Other keyword arguments go to ``Tagger`` (``min_seen``, ``min_confidence``, ...).
@@ -58,7 +59,7 @@ def tagger_from_taxonomy(taxonomy: Taxonomy, *, name: str = "tagger", **tagger_o
         {d.id: estimator_for(d) for d in taxonomy.dimensions},
         keywords=taxonomy.keywords(),
         name=name,
-        **tagger_options,  # type: ignore[arg-type]
+        **tagger_options,
     )
 
 

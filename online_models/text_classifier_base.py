@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Iterable, Sequence
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -64,7 +64,7 @@ class TextClassifierBase:
 
     # -- River-style helpers ----------------------------------------------------------------------
 
-    def _get_params(self) -> dict[str, object]:
+    def _get_params(self) -> dict[str, Any]:
         names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
         return {name: getattr(self, name) for name in names}
 

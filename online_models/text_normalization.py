@@ -14,6 +14,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import opencc
 
 __all__ = ["HAN_CHARS", "fold_chinese_variants", "fold_numbers", "normalize_text", "segment_chinese"]
 
@@ -37,7 +41,7 @@ def normalize_text(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]
+def _t2s() -> opencc.OpenCC:
     import opencc
 
     return opencc.OpenCC("t2s")

@@ -13,9 +13,10 @@ Keys (under the prefix passed in):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import redis.asyncio as aioredis
+
+from storage.redis_values import as_text_fields
 
 __all__ = ["PublishedRules", "RulesStore"]
 
@@ -38,10 +39,6 @@ class PublishedRules:
     updated_by: str
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class RulesStore:
     """Read and publish the API's rules document."""
 
@@ -57,7 +54,7 @@ class RulesStore:
     async def get(self) -> PublishedRules | None:
         """The latest published document, or None when nothing was ever published."""
         raw = await self.redis.hgetall(self.key)
-        fields = {_text(k): _text(v) for k, v in raw.items()}
+        fields = as_text_fields(raw)
         if "yaml" not in fields:
             return None
         return PublishedRules(

@@ -24,6 +24,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from functools import partial
 from typing import Any, Literal, NamedTuple
 
@@ -43,6 +44,7 @@ from tenacity import (
 from alerts import Alert, Severity, Silence, escalation_due_at, merge_repeat, silenced_by
 from alerts.alert import AlertEventType
 from storage.alert_stream import AlertStream
+from storage.redis_values import as_optional_text, as_text
 
 __all__ = ["AlertNotFound", "AlertStore", "RaiseOutcome", "TransitionOutcome"]
 
@@ -114,14 +116,11 @@ def _log_unreachable(state: RetryCallState, *, n_alerts: int) -> None:
     )
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _dump(alert: Alert) -> str:
     return orjson.dumps(alert.to_ws_payload()).decode()
 
 
+@dataclass(eq=False)
 class AlertStore:
     """Raise alerts (new or repeat) and move them through their lifecycle, atomically with the stream.
 
@@ -132,29 +131,23 @@ class AlertStore:
     that reached Redis before the connection broke is recognised by its dedup key.
     """
 
-    def __init__(
-        self,
-        redis: aioredis.Redis,
-        *,
-        key_prefix: str,
-        maxlen: int = 100_000,
-        ttl_s: int = 7 * 24 * 3600,
-        escalate_after_s: float | None = None,
-        escalate_min_severity: Severity = "critical",
-        unreachable_retry_s: float = 0.0,
-        unreachable_backoff_max_s: float = 5.0,
-    ) -> None:
-        self.redis = redis
-        self.unreachable_retry_s = unreachable_retry_s
-        self.unreachable_backoff_max_s = unreachable_backoff_max_s
-        self.key_prefix = key_prefix
-        self.ttl_s = ttl_s
-        self.escalate_after_s = escalate_after_s
-        self.escalate_min_severity = escalate_min_severity
-        self.stream = AlertStream(redis, key_prefix=key_prefix, maxlen=maxlen, dedup_ttl_s=ttl_s)
-        self._apply = redis.register_script(_APPLY_LUA)
-        #: Silences in force (the worker refreshes them): a muted alert is recorded, marked, not pushed.
-        self.silences: Sequence[Silence] = ()
+    redis: aioredis.Redis
+    _: KW_ONLY
+    key_prefix: str
+    maxlen: int = 100_000
+    ttl_s: int = 7 * 24 * 3600
+    escalate_after_s: float | None = None
+    escalate_min_severity: Severity = "critical"
+    unreachable_retry_s: float = 0.0
+    unreachable_backoff_max_s: float = 5.0
+    #: Silences in force (the worker refreshes them): a muted alert is recorded, marked, not pushed.
+    silences: Sequence[Silence] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        self.stream = AlertStream(
+            self.redis, key_prefix=self.key_prefix, maxlen=self.maxlen, dedup_ttl_s=self.ttl_s
+        )
+        self._apply = self.redis.register_script(_APPLY_LUA)
 
     # -- keys ---------------------------------------------------------------------------------------
     def state_key(self, alert_id: str) -> str:
@@ -177,7 +170,7 @@ class AlertStore:
     async def due_escalations(self, now: float, limit: int = 100) -> list[str]:
         """Ids of alerts whose escalation time has come, oldest first."""
         raw = await self.redis.zrangebyscore(self.escalation_key, "-inf", now, start=0, num=limit)
-        return [_text(member) for member in raw]
+        return [as_text(member) for member in raw]
 
     async def forget_escalation(self, alert_id: str) -> None:
         """Stop tracking an alert for escalation (e.g. it expired before its time came)."""
@@ -234,24 +227,13 @@ class AlertStore:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
             for index in indexes:
-                alert = candidates[index][0]
-                due = self._escalation_due(alert)
-                await self._queue_apply(
-                    pipe,
-                    alert,
-                    expected="",
-                    event="fired",
-                    dedup=self.stream.dedup_key(alert.alert_id),
-                    expected_open="*",
-                    open_action="keep",
-                    escalation=("add", due) if due is not None else ("keep", 0.0),
-                )
+                await self._queue_fire(pipe, candidates[index][0], expected_open="*", open_action="keep")
             results = await pipe.execute()
         for index, (status, stream_id) in zip(indexes, results, strict=True):
             # 'dup' or 'conflict' (its state exists): this alert was raised before.
-            fired = _text(status) == "ok"
+            fired = as_text(status) == "ok"
             outcomes[index] = (
-                RaiseOutcome("fired", candidates[index][0], _text(stream_id))
+                RaiseOutcome("fired", candidates[index][0], as_text(stream_id))
                 if fired
                 else RaiseOutcome(None, None, None)
             )
@@ -279,13 +261,13 @@ class AlertStore:
             if seen or exists:
                 outcomes[index] = RaiseOutcome(None, None, None)
             else:
-                open_ids[index] = _text(open_id) if open_id else ""
+                open_ids[index] = as_text(open_id) if open_id else ""
         todo = [index for index in pending if index in open_ids]
         currents: dict[str, str | None] = {}
         wanted = sorted({open_ids[i] for i in todo if open_ids[i]})
         if wanted:
             values = await self.redis.mget([self.state_key(alert_id) for alert_id in wanted])
-            currents = {a: (_text(v) if v is not None else None) for a, v in zip(wanted, values, strict=True)}
+            currents = {a: (as_optional_text(v)) for a, v in zip(wanted, values, strict=True)}
         plans: list[tuple[int, Literal["fired", "updated"], Alert]] = []
         async with self.redis.pipeline(transaction=False) as pipe:
             for index in todo:
@@ -310,23 +292,18 @@ class AlertStore:
                     )
                 else:
                     plans.append((index, "fired", candidate))
-                    due = self._escalation_due(candidate)
-                    await self._queue_apply(
+                    await self._queue_fire(
                         pipe,
                         candidate,
-                        expected="",
-                        event="fired",
-                        dedup=self.stream.dedup_key(candidate.alert_id),
                         expected_open=open_id if candidate.series else "*",
                         open_action="set" if candidate.series else "keep",
-                        escalation=("add", due) if due is not None else ("keep", 0.0),
                     )
             results = await pipe.execute()
         retry: list[int] = []
         for (index, event, alert), (status, stream_id) in zip(plans, results, strict=True):
-            status = _text(status)
+            status = as_text(status)
             if status == "ok":
-                outcomes[index] = RaiseOutcome(event, alert, _text(stream_id))
+                outcomes[index] = RaiseOutcome(event, alert, as_text(stream_id))
             elif status == "dup":
                 outcomes[index] = RaiseOutcome(None, None, None)
             else:
@@ -352,6 +329,22 @@ class AlertStore:
             return None
         return escalation_due_at(
             alert, after_seconds=self.escalate_after_s, min_severity=self.escalate_min_severity
+        )
+
+    async def _queue_fire(
+        self, client: Any, alert: Alert, *, expected_open: str, open_action: Literal["set", "keep"]
+    ) -> Any:
+        """:meth:`_queue_apply` of a new alert (``fired``), put on the escalation schedule if it escalates."""
+        due = self._escalation_due(alert)
+        return await self._queue_apply(
+            client,
+            alert,
+            expected="",
+            event="fired",
+            dedup=self.stream.dedup_key(alert.alert_id),
+            expected_open=expected_open,
+            open_action=open_action,
+            escalation=("add", due) if due is not None else ("keep", 0.0),
         )
 
     async def _queue_apply(
@@ -406,7 +399,7 @@ class AlertStore:
             raw = await self.redis.get(self.state_key(alert_id))
             if raw is None:
                 raise AlertNotFound(alert_id)
-            current_json = _text(raw)
+            current_json = as_text(raw)
             current = Alert.model_validate_json(current_json)
             changed = change(current)
             if changed is None:
@@ -423,9 +416,9 @@ class AlertStore:
                 if changed.status != "open" or changed.escalated_at
                 else ("keep", 0.0),
             )
-            status = _text(status)
+            status = as_text(status)
             if status == "ok":
-                return TransitionOutcome(changed, _text(stream_id))
+                return TransitionOutcome(changed, as_text(stream_id))
             if status == "dup":  # the same event applied meanwhile by someone else
                 latest = await self.get(alert_id)
                 return TransitionOutcome(latest or changed, None)

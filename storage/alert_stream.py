@@ -29,6 +29,7 @@ import redis.asyncio as aioredis
 
 from alerts.alert import Alert
 from storage.redis_stream_replies import xread_entries
+from storage.redis_values import as_optional_text, as_text
 
 __all__ = ["AlertStream", "StreamEntry"]
 
@@ -49,10 +50,6 @@ _FIELD = "alert"
 _EVENT_FIELD = "event"
 _ENTRY_ID = re.compile(r"^(?:\$|\d+(?:-\d+)?)$")
 _DEFAULT_DEDUP_TTL_S = 7 * 24 * 3600
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class StreamEntry(NamedTuple):
@@ -105,8 +102,8 @@ class AlertStream:
         if entry_id is None:
             logger.debug("alert %s already published", alert.alert_id)
             return None
-        logger.info("published alert %s (%s) as %s", alert.alert_id, alert.rule_id, _text(entry_id))
-        return _text(entry_id)
+        logger.info("published alert %s (%s) as %s", alert.alert_id, alert.rule_id, as_text(entry_id))
+        return as_text(entry_id)
 
     async def read(
         self, after_id: str = "$", count: int = 100, block_ms: int | None = None
@@ -144,12 +141,12 @@ class AlertStream:
         if n < 1:
             return []
         entries = await self.redis.xrevrange(self.stream_key, count=n)
-        return self._decode(reversed(entries))
+        return self._decode(reversed(entries or []))
 
     async def last_id(self) -> str:
         """Id of the newest entry, ``"0-0"`` when the stream is empty: a race-free start for reads."""
         entries = await self.redis.xrevrange(self.stream_key, count=1)
-        return _text(entries[0][0]) if entries else "0-0"
+        return as_text(entries[0][0]) if entries else "0-0"
 
     async def entry_id(self, alert_id: str) -> str | None:
         """The stream entry id an alert was published as (within the dedup TTL), else None.
@@ -157,7 +154,7 @@ class AlertStream:
         Lets a client that only kept an ``alert_id`` resume after it.
         """
         raw = await self.redis.get(self.dedup_key(alert_id))
-        return _text(raw) if raw is not None else None
+        return as_optional_text(raw)
 
     def cursor_key(self, reader: str) -> str:
         return f"{self.key_prefix}:alerts:cursor:{reader}"
@@ -165,7 +162,7 @@ class AlertStream:
     async def cursor(self, reader: str) -> str | None:
         """The last entry id the named background reader (archiver, a webhook) has handled."""
         raw = await self.redis.get(self.cursor_key(reader))
-        return _text(raw) if raw is not None else None
+        return as_optional_text(raw)
 
     async def set_cursor(self, reader: str, entry_id: str) -> None:
         """Remember that ``reader`` handled everything up to ``entry_id``."""
@@ -181,7 +178,8 @@ class AlertStream:
         """Like :meth:`latest`, with each entry's event type."""
         if n < 1:
             return []
-        return self._decode_entries(reversed(await self.redis.xrevrange(self.stream_key, count=n)))
+        entries = await self.redis.xrevrange(self.stream_key, count=n)
+        return self._decode_entries(reversed(entries or []))
 
     def _decode(self, entries: Any) -> list[tuple[str, dict[str, Any]]]:
         return [(entry.stream_id, entry.alert) for entry in self._decode_entries(entries)]
@@ -189,7 +187,7 @@ class AlertStream:
     def _decode_entries(self, entries: Any) -> list[StreamEntry]:
         out: list[StreamEntry] = []
         for raw_id, fields in entries:
-            entry_id = _text(raw_id)
+            entry_id = as_text(raw_id)
             raw = fields.get(_FIELD) if _FIELD in fields else fields.get(_FIELD.encode())
             event = fields.get(_EVENT_FIELD) if _EVENT_FIELD in fields else fields.get(_EVENT_FIELD.encode())
             try:
@@ -197,5 +195,5 @@ class AlertStream:
             except (orjson.JSONDecodeError, TypeError):
                 logger.warning("skipping unreadable entry %s in %s", entry_id, self.stream_key)
                 continue
-            out.append(StreamEntry(entry_id, _text(event) if event is not None else "fired", payload))
+            out.append(StreamEntry(entry_id, as_text(event) if event is not None else "fired", payload))
         return out

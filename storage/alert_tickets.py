@@ -14,9 +14,11 @@ compare-and-set on the JSON read before: a lost race is retried with fresh state
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TypedDict
 
 import redis.asyncio as aioredis
+
+from storage.redis_values import as_optional_text, as_text
 
 __all__ = ["TicketStore"]
 
@@ -36,8 +38,9 @@ return 1
 """
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+class _ScriptCall(TypedDict):
+    keys: list[str]
+    args: list[str | int]
 
 
 class TicketStore:
@@ -59,22 +62,13 @@ class TicketStore:
     async def get(self, complaint_id: str) -> str | None:
         """The ticket's JSON, or None."""
         raw = await self.redis.get(self.key(complaint_id))
-        return _text(raw) if raw is not None else None
+        return as_optional_text(raw)
 
     async def compare_and_set(
         self, complaint_id: str, *, expected: str | None, new: str, next_check: float | None
     ) -> bool:
         """Store ``new`` if the ticket still is ``expected`` (None: absent); False when it changed."""
-        ok = await self._cas(
-            keys=[self.key(complaint_id), self.due_key],
-            args=[
-                expected or "",
-                new,
-                self.ttl_s,
-                complaint_id,
-                "" if next_check is None else repr(next_check),
-            ],
-        )
+        ok = await self._cas(**self._cas_call(complaint_id, expected, new, next_check))
         return bool(ok)
 
     async def get_many(self, complaint_ids: Sequence[str]) -> list[str | None]:
@@ -82,7 +76,7 @@ class TicketStore:
         if not complaint_ids:
             return []
         raws = await self.redis.mget([self.key(c) for c in complaint_ids])
-        return [_text(raw) if raw is not None else None for raw in raws]
+        return [as_optional_text(raw) for raw in raws]
 
     async def compare_and_set_many(
         self, writes: Sequence[tuple[str, str | None, str, float | None]]
@@ -92,23 +86,23 @@ class TicketStore:
             return []
         async with self.redis.pipeline(transaction=False) as pipe:
             for complaint_id, expected, new, next_check in writes:
-                await self._cas(
-                    keys=[self.key(complaint_id), self.due_key],
-                    args=[
-                        expected or "",
-                        new,
-                        self.ttl_s,
-                        complaint_id,
-                        "" if next_check is None else repr(next_check),
-                    ],
-                    client=pipe,
-                )
+                await self._cas(**self._cas_call(complaint_id, expected, new, next_check), client=pipe)
             return [bool(ok) for ok in await pipe.execute()]
+
+    def _cas_call(
+        self, complaint_id: str, expected: str | None, new: str, next_check: float | None
+    ) -> _ScriptCall:
+        """The keys and arguments of the compare-and-set script for one ticket."""
+        next_check_arg = "" if next_check is None else repr(next_check)
+        return _ScriptCall(
+            keys=[self.key(complaint_id), self.due_key],
+            args=[expected or "", new, self.ttl_s, complaint_id, next_check_arg],
+        )
 
     async def due(self, now: float, limit: int = 500) -> list[str]:
         """Complaint ids whose next check time has come, earliest first."""
         raw = await self.redis.zrangebyscore(self.due_key, "-inf", now, start=0, num=limit)
-        return [_text(member) for member in raw]
+        return [as_text(member) for member in raw]
 
     async def forget(self, complaint_id: str) -> None:
         """Stop checking a ticket (e.g. it expired)."""

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from storage.redis_values import as_text, as_text_fields
+
 __all__ = ["ApiTokenStore", "StoredToken", "token_digest"]
 
 #: Random bytes in a token's secret part (256 bits).
@@ -70,22 +72,17 @@ class ApiTokenStore:
         token_id = await self.redis.get(self._digest_key(token_digest(plaintext)))
         if token_id is None:
             return None
-        return await self.get(token_id.decode() if isinstance(token_id, bytes) else token_id)
+        return await self.get(as_text(token_id))
 
     async def get(self, token_id: str) -> StoredToken | None:
         fields = await self.redis.hgetall(self._token_key(token_id))
         if not fields:
             return None
-        text = {
-            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-            for k, v in fields.items()
-        }
+        text = as_text_fields(fields)
         return StoredToken(token_id, text["name"], text["role"], float(text["created_at"]))
 
     async def list(self) -> list[StoredToken]:
-        ids = sorted(
-            m.decode() if isinstance(m, bytes) else m for m in await self.redis.smembers(self._index_key)
-        )
+        ids = sorted(as_text(m) for m in await self.redis.smembers(self._index_key))
         found = [await self.get(token_id) for token_id in ids]
         return sorted((t for t in found if t is not None), key=lambda t: t.created_at)
 
@@ -94,7 +91,7 @@ class ApiTokenStore:
         digest = await self.redis.hget(self._token_key(token_id), "digest")
         if digest is None:
             return False
-        digest_text = digest.decode() if isinstance(digest, bytes) else digest
+        digest_text = as_text(digest)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(self._token_key(token_id), self._digest_key(digest_text))
             pipe.srem(self._index_key, token_id)

@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import orjson
 import redis.asyncio as aioredis
 
 from storage.redis_stream_replies import xread_entries
+from storage.redis_values import as_text, as_text_fields
 
-__all__ = ["LIVE_EVENTS_MAXLEN", "LIVE_TTL_S", "LiveCallStore"]
+__all__ = ["LIVE_EVENTS_MAXLEN", "LIVE_TTL_S", "READ_BLOCK_MS", "LiveCallStore"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ REPLIES_MAXLEN = 200
 #: Live-call events kept (approximately): with ~5 partials a second per call, minutes of a busy
 #: hotline; a dashboard further behind than that is cut off and reconnects from a fresh snapshot.
 LIVE_EVENTS_MAXLEN = 10_000
+#: Longest a read of replies or events waits for its first entry: the reader (a websocket handler)
+#: gets control back this often to check its connection.
+READ_BLOCK_MS = 1000
 
 OpenResult = Literal["created", "live", "ended"]
 
@@ -112,10 +116,6 @@ _INT_FIELDS = ("sample_rate", "utterances")
 _JSON_FIELDS = ("options", "metadata")
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _event(kind: str, call_id: str, **fields: Any) -> bytes:
     """One live-call event as stored in the events stream."""
     return orjson.dumps({"event": kind, "call_id": call_id, **fields})
@@ -124,7 +124,7 @@ def _event(kind: str, call_id: str, **fields: Any) -> bytes:
 def _entries(reply: Any, field: str) -> list[tuple[str, Any]]:
     """``(entry id, field value)`` of an XREAD reply (RESP2 list or RESP3 dict), oldest first."""
     return [
-        (_text(entry_id), fields.get(field.encode(), fields.get(field)))
+        (as_text(entry_id), fields.get(field.encode(), fields.get(field)))
         for entry_id, fields in xread_entries(reply)
     ]
 
@@ -208,7 +208,7 @@ class LiveCallStore:
             keys=[self.call_key(call_id), self.live_key, self.events_key],
             args=[call_id, repr(started_at), *fields, self.live_ttl_ms, event, LIVE_EVENTS_MAXLEN],
         )
-        return _text(result)  # type: ignore[return-value]
+        return cast(OpenResult, as_text(result))  # the script returns one of the three
 
     async def get_call(self, call_id: str) -> dict[str, Any] | None:
         """The call's state (numbers and JSON decoded), or None if Redis does not know it."""
@@ -217,7 +217,7 @@ class LiveCallStore:
 
     async def live_calls(self, limit: int = 500) -> list[dict[str, Any]]:
         """Live calls, oldest first; ids whose state expired are dropped from the live set."""
-        ids = [_text(i) for i in await self.redis.zrange(self.live_key, 0, limit - 1)]
+        ids = [as_text(i) for i in await self.redis.zrange(self.live_key, 0, limit - 1)]
         if not ids:
             return []
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -292,9 +292,10 @@ class LiveCallStore:
         """After a frame: update the call's progress and publish the reply (one round trip); a
         change of the words in progress is also a ``partial`` live-call event."""
         key = self.call_key(call_id)
-        mapping: dict[str, Any] = {"last_activity": repr(at), "audio_seconds": repr(round(audio_seconds, 3))}
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, mapping=mapping)
+            pipe.hset(
+                key, mapping={"last_activity": repr(at), "audio_seconds": repr(round(audio_seconds, 3))}
+            )
             if partial is not None:
                 await self._set_partial(
                     keys=[key, self.events_key],
@@ -344,10 +345,10 @@ class LiveCallStore:
     async def last_reply_id(self, call_id: str) -> str:
         """Id of the newest reply, ``0-0`` if none: read after it to get only new replies."""
         entries = await self.redis.xrevrange(self.replies_key(call_id), count=1)
-        return _text(entries[0][0]) if entries else "0-0"
+        return as_text(entries[0][0]) if entries else "0-0"
 
     async def read_replies(
-        self, call_id: str, after: str, *, block_ms: int, count: int = 100
+        self, call_id: str, after: str, *, block_ms: int = READ_BLOCK_MS, count: int = 100
     ) -> list[tuple[str, dict[str, Any]]]:
         """Replies after ``after``, oldest first, waiting up to ``block_ms`` for the first."""
         reply = await self.redis.xread({self.replies_key(call_id): after}, count=count, block=block_ms)
@@ -357,10 +358,10 @@ class LiveCallStore:
     async def last_event_id(self) -> str:
         """Id of the newest live-call event, ``0-0`` if none: read after it for only new events."""
         entries = await self.redis.xrevrange(self.events_key, count=1)
-        return _text(entries[0][0]) if entries else "0-0"
+        return as_text(entries[0][0]) if entries else "0-0"
 
     async def read_events(
-        self, after: str, *, block_ms: int, count: int = 100
+        self, after: str, *, block_ms: int = READ_BLOCK_MS, count: int = 100
     ) -> list[tuple[str, dict[str, Any]]]:
         """Live-call events after ``after``, oldest first, waiting up to ``block_ms`` for the first."""
         reply = await self.redis.xread({self.events_key: after}, count=count, block=block_ms)
@@ -369,7 +370,7 @@ class LiveCallStore:
     async def oldest_event_id(self) -> str | None:
         """Id of the oldest event still kept (a reader behind it has missed some), None if none."""
         entries = await self.redis.xrange(self.events_key, count=1)
-        return _text(entries[0][0]) if entries else None
+        return as_text(entries[0][0]) if entries else None
 
     # -- one connection per call -----------------------------------------------------------------
     async def attach(self, call_id: str, connection: str, *, ttl_s: float) -> bool:
@@ -390,7 +391,7 @@ class LiveCallStore:
         await self._refresh_attach(keys=[self.attached_key(call_id)], args=[connection, 0])
 
     def _decode(self, call_id: str, raw: dict[Any, Any]) -> dict[str, Any] | None:
-        state: dict[str, Any] = {_text(k): _text(v) for k, v in raw.items()}
+        state: dict[str, Any] = as_text_fields(raw)
         if "status" not in state:
             return None  # a hash re-created by a late update after it expired
         state["call_id"] = call_id

@@ -13,6 +13,7 @@ import time
 import redis.asyncio as aioredis
 
 from storage.model_registry import TAGGER_MODEL_NAME
+from storage.redis_values import as_text
 
 __all__ = ["ModelMetricsStore", "WorkerModel"]
 
@@ -74,13 +75,13 @@ class ModelMetricsStore:
         """Workers that reported within ``max_age_s``; older entries are dropped (dead workers)."""
         current = time.time() if now is None else now
         found: dict[str, WorkerModel] = {}
-        stale: list[bytes] = []
+        stale: list[bytes | str] = []
         for worker, raw in (await self.redis.hgetall(self._key("workers"))).items():
             entry = json.loads(raw)
             if current - float(entry.get("reported_at", 0.0)) > max_age_s:
                 stale.append(worker)
             else:
-                found[worker.decode()] = WorkerModel(entry)
+                found[as_text(worker)] = WorkerModel(entry)
         if stale:
             await self.redis.hdel(self._key("workers"), *stale)
         return dict(sorted(found.items()))

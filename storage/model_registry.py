@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
+
+from storage.redis_values import as_optional_text, as_text
 
 __all__ = ["TAGGER_MODEL_NAME", "ModelRegistry", "SnapshotMeta"]
 
@@ -94,18 +97,9 @@ class ModelRegistry:
         extra: dict[str, Any] | None = None,
     ) -> SnapshotMeta:
         """Store the snapshot as the latest, then announce its version; returns its metadata."""
-        meta = SnapshotMeta(
-            version=version,
-            published_at=time.time(),
-            size=len(blob),
-            source=source,
-            labels_offset=labels_offset,
-            extra=extra or {},
-        )
+        meta = SnapshotMeta(version, time.time(), len(blob), source, labels_offset, extra or {})
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._key(name, "snapshot"), blob)
-            pipe.set(self._key(name, "version"), version.encode())
-            pipe.set(self._key(name, "meta"), meta.to_json().encode())
+            self._queue_save(pipe, name, blob, meta)
             await pipe.execute()
         await self.redis.publish(self.updates_channel(name), version.encode())
         return meta
@@ -127,25 +121,16 @@ class ModelRegistry:
         The learner bases every snapshot on the one it loaded: this keeps it from overwriting a
         model published meanwhile (a bootstrap, or a learner that took over its partition).
         """
-        meta = SnapshotMeta(
-            version=version,
-            published_at=time.time(),
-            size=len(blob),
-            source=source,
-            labels_offset=labels_offset,
-            extra=extra or {},
-        )
+        meta = SnapshotMeta(version, time.time(), len(blob), source, labels_offset, extra or {})
         version_key = self._key(name, "version")
         async with self.redis.pipeline(transaction=True) as pipe:
             await pipe.watch(version_key)
             current = await pipe.get(version_key)
-            if (current.decode() if current is not None else None) != expected_version:
+            if as_optional_text(current) != expected_version:
                 await pipe.unwatch()
                 return None
             pipe.multi()
-            pipe.set(self._key(name, "snapshot"), blob)
-            pipe.set(version_key, version.encode())
-            pipe.set(self._key(name, "meta"), meta.to_json().encode())
+            self._queue_save(pipe, name, blob, meta)
             try:
                 await pipe.execute()
             except WatchError:
@@ -153,9 +138,15 @@ class ModelRegistry:
         await self.redis.publish(self.updates_channel(name), version.encode())
         return meta
 
+    def _queue_save(self, pipe: Pipeline, name: str, blob: bytes, meta: SnapshotMeta) -> None:
+        """Queue the writes of a snapshot and its metadata on ``pipe``."""
+        pipe.set(self._key(name, "snapshot"), blob)
+        pipe.set(self._key(name, "version"), meta.version.encode())
+        pipe.set(self._key(name, "meta"), meta.to_json().encode())
+
     async def version(self, name: str) -> str | None:
         raw = await self.redis.get(self._key(name, "version"))
-        return raw.decode() if raw is not None else None
+        return as_optional_text(raw)
 
     async def meta(self, name: str) -> SnapshotMeta | None:
         """Metadata of the latest snapshot (None before the first save, or for an old one without)."""
@@ -170,7 +161,7 @@ class ModelRegistry:
             version, blob = await pipe.execute()
         if version is None or blob is None:
             return None
-        return version.decode(), blob
+        return as_text(version), blob
 
     async def load_with_meta(self, name: str) -> tuple[bytes, SnapshotMeta] | None:
         """The blob and its metadata, read together (None when nothing was saved yet)."""
@@ -183,7 +174,7 @@ class ModelRegistry:
             return None
         if raw_meta is not None:
             meta = SnapshotMeta.from_json(raw_meta)
-            if meta.version == version.decode():
+            if meta.version == as_text(version):
                 return blob, meta
-        unknown = SnapshotMeta(version=version.decode(), published_at=0.0, size=len(blob), source="unknown")
+        unknown = SnapshotMeta(version=as_text(version), published_at=0.0, size=len(blob), source="unknown")
         return blob, unknown

@@ -1,18 +1,24 @@
 """Which agents a worker runs (``HOTLINE_WORKER_AGENTS`` / ``hotline worker --agents``).
 
-An agent is registered with the app when its module is imported, so a worker imports only the
-modules of its set. ``alerts`` holds what a single complaint sets off without tags (forwarded
-complaints, deadline clocks) and runs in a consumer group of its own (:func:`streams.app.app_id`):
-Faust feeds every agent of a worker from one consumer, so next to the classify agent these alerts
-would wait whenever tagging falls behind.
+Each agent module's ``install(worker)`` adds its agents, timers, tables and services to the
+worker's app; a worker installs only the modules of its set. ``alerts`` holds what a single
+complaint sets off without tags (forwarded complaints, deadline clocks) and runs in a consumer
+group of its own (:func:`streams.app.app_id`): Faust feeds every agent of a worker from one
+consumer, so next to the classify agent these alerts would wait whenever tagging falls behind.
+
+The modules are imported only when installed: the CLI imports :data:`AgentSet` from here, and
+must not load numpy before the worker has set its BLAS thread variables.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["AGENT_MODULES", "register_agents"]
+if TYPE_CHECKING:
+    from streams.worker_parts import Worker
+
+__all__ = ["AGENT_MODULES", "AgentSet", "install_agents"]
 
 AgentSet = Literal["all", "tagging", "alerts"]
 
@@ -29,7 +35,7 @@ _TAGGING = (
     "streams.agents.webhooks",
     "streams.agents.windows",
 )
-#: Modules whose agents, timers and services each set runs.
+#: Modules whose agents, timers, tables and services each set installs.
 AGENT_MODULES: dict[str, tuple[str, ...]] = {
     "alerts": _ALERTS,
     "tagging": _TAGGING,
@@ -37,7 +43,7 @@ AGENT_MODULES: dict[str, tuple[str, ...]] = {
 }
 
 
-def register_agents(agent_set: AgentSet) -> None:
-    """Import the modules of ``agent_set``: their agents and timers join the app."""
+def install_agents(worker: Worker, agent_set: AgentSet) -> None:
+    """Call ``install(worker)`` of every module of ``agent_set``."""
     for module in AGENT_MODULES[agent_set]:
-        importlib.import_module(module)
+        importlib.import_module(module).install(worker)

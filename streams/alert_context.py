@@ -16,38 +16,46 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import redis.asyncio as aioredis
-from mode import Service
 
-from config.settings import Settings, get_settings
+from config.settings import Settings
 from storage.alert_rules_store import RulesStore
 from storage.alert_states import AlertStore
 from storage.clickhouse import ClickHouseExecutor, DriverExecutor
 from storage.silences import SilenceStore
 from streams.alert_webhooks import WebhookDispatcher
-from streams.app import app
 from streams.outage_log import OutageLog
-from streams.worker_context import context
+from streams.service_timers import start_timer
+from streams.worker_context import WorkerContext
+from streams.worker_service import WorkerService
 
-__all__ = ["AlertContext", "alert_context"]
+__all__ = ["AlertContext"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-class AlertContext(Service):
+class AlertContext(WorkerService):
     """Redis clients and stores of the alert agents of one worker process."""
 
-    def __init__(self, settings: Settings, **kwargs: object) -> None:
-        self.settings = settings
-        self.ready = asyncio.Event()
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        context: WorkerContext,
+        is_leader: Callable[[], bool],
+        **kwargs: object,
+    ) -> None:
+        #: The worker's context, whose rules the published rules are applied to.
+        self.context = context
+        self.is_leader = is_leader
         # One thread (and one connection) for the alert agents' ClickHouse work: the driver's
         # client is not thread-safe, and these queries are small.
         self._clickhouse_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts-clickhouse")
         self._clickhouse: ClickHouseExecutor | None = None
         self._rules_outage = OutageLog("reading published rules (the rules in force stay)", log)
         self._silences_outage = OutageLog("reading silences (the silences in force stay)", log)
-        super().__init__(**kwargs)
+        super().__init__(settings, **kwargs)
 
     async def on_start(self) -> None:
         s = self.settings
@@ -70,8 +78,10 @@ class AlertContext(Service):
             backoff_s=s.webhook_backoff_s,
             backoff_cap_s=s.webhook_backoff_cap_s,
             language=s.webhook_language,
-            keep_going=app.is_leader,
+            keep_going=self.is_leader,
         )
+        start_timer(self, s.rules_reload_s, self._sync_published_rules, exec_first=True)
+        start_timer(self, s.rules_reload_s, self._sync_silences, exec_first=True)
         self.ready.set()
 
     async def on_stop(self) -> None:
@@ -89,18 +99,16 @@ class AlertContext(Service):
 
         return await asyncio.get_running_loop().run_in_executor(self._clickhouse_thread, call)
 
-    @Service.timer(get_settings().rules_reload_s, exec_first=True)
     async def _sync_published_rules(self) -> None:
-        if not context.ready.is_set():  # the rules file is loaded when the worker context starts
+        if not self.context.ready.is_set():  # the rules file is loaded when the worker context starts
             return
         try:
-            context.rules.apply_published(await self.rules_store.get())
+            self.context.rules.apply_published(await self.rules_store.get())
         except Exception as exc:  # Redis away: the rules in force stay; the next tick tries again
             self._rules_outage.failed(exc)
             return
         self._rules_outage.recovered()
 
-    @Service.timer(get_settings().rules_reload_s, exec_first=True)
     async def _sync_silences(self) -> None:
         if not self.ready.is_set():
             return
@@ -111,6 +119,3 @@ class AlertContext(Service):
             return
         self._silences_outage.recovered()
         self.store.silences = [s for s in silences if s.state(time.time()) != "expired"]
-
-
-alert_context = app.service(AlertContext(get_settings()))

@@ -2,10 +2,11 @@
 
 Alerting never waits for a webhook: the loops read the Redis stream after the fact, each from its
 own cursor (``webhook:<id>``), so a slow or failing target delays only itself. A delivery is
-retried with doubling waits up to the target's ``max_attempts``; an answer that cannot improve
-(4xx other than 429) is not retried. A target that is new starts with the alerts of the last
-minute (so one configured just before an alert still gets it), then follows live. Robot texts are
-in the target's ``language``, else in the worker's default (``HOTLINE_WEBHOOK_LANGUAGE``).
+retried (tenacity) with doubling waits (``alerts.backoff_delays``) up to the target's
+``max_attempts``; an answer that cannot improve (4xx other than 429) is not retried. A target that
+is new starts with the alerts of the last minute (so one configured just before an alert still gets
+it), then follows live. Robot texts are in the target's ``language``, else in the worker's default
+(``HOTLINE_WEBHOOK_LANGUAGE``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
+from typing import Literal
 
 import httpx
+from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt
 
 from alerts import AlertViewer, Webhook, backoff_delays, dingtalk_signed_url, render_webhook, robot_accepted
 from alerts.webhooks import WebhookLanguage
@@ -31,6 +34,9 @@ log = logging.getLogger(__name__)
 NEW_TARGET_LOOKBACK_S = 60.0
 READ_BLOCK_MS = 1000
 READ_COUNT = 50
+
+#: What one delivery attempt says about the next: stop (accepted, or refused for good) or retry.
+_Verdict = Literal["accepted", "refused", "retry"]
 
 
 class WebhookDelivery:
@@ -99,25 +105,39 @@ class WebhookDelivery:
             return False
         body = render_webhook(hook.format, entry.event, entry.alert, entry.stream_id, self.language)
         secret = self.environ.get(hook.secret_env) if hook.secret_env else None
-        for attempt, delay in enumerate(
-            [0.0, *backoff_delays(hook.max_attempts, base_s=self.backoff_s, cap_s=self.backoff_cap_s)]
-        ):
-            if delay:
-                await asyncio.sleep(delay)
+        delays = backoff_delays(hook.max_attempts, base_s=self.backoff_s, cap_s=self.backoff_cap_s)
+        attempts = 0
+
+        async def post_once() -> _Verdict:
+            nonlocal attempts
+            attempts += 1
             target = dingtalk_signed_url(url, secret, int(time.time() * 1000)) if secret else url
             try:
                 response = await self.client.post(target, json=body, timeout=hook.timeout_s)
             except httpx.HTTPError as exc:
-                log.warning("webhook %s attempt %d failed: %s", hook.id, attempt + 1, type(exc).__name__)
+                log.warning("webhook %s attempt %d failed: %s", hook.id, attempts, type(exc).__name__)
                 WEBHOOK_FAILURES.labels(webhook=hook.id, stage="attempt").inc()
-                continue
+                return "retry"
             if robot_accepted(hook.format, response.status_code, response.content):
-                self.delivered += 1
-                return True
-            log.warning("webhook %s attempt %d refused: HTTP %d", hook.id, attempt + 1, response.status_code)
+                return "accepted"
+            log.warning("webhook %s attempt %d refused: HTTP %d", hook.id, attempts, response.status_code)
             WEBHOOK_FAILURES.labels(webhook=hook.id, stage="attempt").inc()
             if 400 <= response.status_code < 500 and response.status_code != 429:
-                break  # the request itself is wrong: retrying cannot help
+                return "refused"  # the request itself is wrong: retrying cannot help
+            return "retry"
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(len(delays) + 1),
+            # tenacity asks for the wait before it checks the stop: past the last delay, none.
+            wait=lambda state: (
+                delays[state.attempt_number - 1] if state.attempt_number <= len(delays) else 0.0
+            ),
+            retry=retry_if_result(lambda verdict: verdict == "retry"),
+            retry_error_callback=lambda state: "retry",  # out of attempts: the last verdict stands
+        )
+        if await retrying(post_once) == "accepted":
+            self.delivered += 1
+            return True
         log.error("webhook %s gave up on alert %s (%s)", hook.id, entry.alert.get("alert_id"), entry.event)
         self.failed += 1
         WEBHOOK_FAILURES.labels(webhook=hook.id, stage="delivery").inc()

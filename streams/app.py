@@ -1,4 +1,5 @@
-"""The Faust app, and only the app: topics, tables and agents import it, never the reverse."""
+"""How the Faust app is made for some settings; :func:`streams.worker.build_worker` makes it and adds
+the topics, tables, services and agents."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from typing import Any
 
 import faust
 
-from config.settings import Settings, get_settings
+from config.settings import Settings
 
-__all__ = ["app", "app_id", "create_app"]
+__all__ = ["app_id", "create_app"]
 
 # Tansu (the local broker) answers ListOffsets(latest) wrongly for multi-record batches, which makes
 # table recovery lose records; it also has no idempotent producer. Its group coordinator is slow with
@@ -48,6 +49,3 @@ def create_app(settings: Settings) -> faust.App:
         autodiscover=False,
         **(TANSU_OVERRIDES if tansu else {}),
     )
-
-
-app = create_app(get_settings())

@@ -36,8 +36,7 @@ from events.call_records import (
 )
 from events.records import ComplaintEvent
 from storage.call_live_state import LiveCallStore
-from streams.call_topics import calls_ended, calls_utterances
-from streams.topics import complaints_in
+from streams.topics import Topics
 
 __all__ = [
     "TranscribedCall",
@@ -105,6 +104,7 @@ async def publish_utterance(
     call: TranscribedCall,
     utterance: Utterance,
     *,
+    topics: Topics,
     language: str | None = None,
 ) -> UtteranceEvent:
     """Score ``utterance`` (the caller's words only), write it as a sentence, append it to the call's
@@ -130,13 +130,15 @@ async def publish_utterance(
         recognized_at=time.time(),
     )
     await store.add_utterance(call.call_id, event.model_dump(mode="json"), risk.score)
-    await calls_utterances.send(key=call.call_id.encode(), value=event.model_dump_json().encode())
+    await topics.calls_utterances.send(key=call.call_id.encode(), value=event.model_dump_json().encode())
     if risk.level in ("medium", "high"):
         log.info("call %s utterance %d: %s escalation risk %.2f", call.call_id, index, risk.level, risk.score)
     return event
 
 
-async def end_call(store: LiveCallStore, call: TranscribedCall, reason: str, *, max_text_chars: int) -> None:
+async def end_call(
+    store: LiveCallStore, call: TranscribedCall, reason: str, *, topics: Topics, max_text_chars: int
+) -> None:
     """The caller's words become a ``voice`` complaint (cut to ``max_text_chars``, what the API
     accepts; on a two-channel call the agent's words are left out), the whole transcript a
     ``CallEnded``; then the call is ended."""
@@ -163,7 +165,7 @@ async def end_call(store: LiveCallStore, call: TranscribedCall, reason: str, *, 
             regulator_ref=meta.regulator_ref,
             received_at=ended_at,
         )
-        await complaints_in.send(key=complaint_id.encode(), value=complaint.model_dump_json().encode())
+        await topics.complaints_in.send(key=complaint_id.encode(), value=complaint.model_dump_json().encode())
     summary = CallEnded(
         call_id=call.call_id,
         source=call.source,  # type: ignore[arg-type]
@@ -178,7 +180,7 @@ async def end_call(store: LiveCallStore, call: TranscribedCall, reason: str, *, 
         transcript=transcript,
         complaint_event_id=complaint_id,
     )
-    await calls_ended.send(key=call.call_id.encode(), value=summary.model_dump_json().encode())
+    await topics.calls_ended.send(key=call.call_id.encode(), value=summary.model_dump_json().encode())
     await store.end_call(call.call_id, ended_at=ended_at, reason=reason, audio_seconds=audio_seconds)
     warm = call.session is not None and call.session.warm_start
     if call.session is not None:

@@ -10,15 +10,13 @@ import asyncio
 import logging
 from typing import Any
 
-from mode import Service
-
-from config.settings import Settings, get_settings
 from events.call_records import CallEnded, UtteranceEvent
 from storage.clickhouse.call_sink import CallSink, UtteranceSink
 from streams.acked_sink import AckedSink
-from streams.app import app
+from streams.service_timers import start_timer
+from streams.worker_service import WorkerService
 
-__all__ = ["CallStorage", "call_row", "call_storage", "utterance_row"]
+__all__ = ["CallStorage", "call_row", "utterance_row"]
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +72,8 @@ def utterance_row(event: UtteranceEvent) -> dict[str, Any]:
     }
 
 
-class CallStorage(Service):
+class CallStorage(WorkerService):
     """The two call sinks of a worker, flushed on a timer and drained at stop."""
-
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        self.settings = settings
-        self.ready = asyncio.Event()
-        super().__init__(**kwargs)
 
     async def on_start(self) -> None:
         s = self.settings
@@ -95,6 +88,7 @@ class CallStorage(Service):
             batch_rows=s.sink_batch_rows,
             flush_s=s.sink_flush_s,
         )
+        start_timer(self, s.sink_flush_s, self._flush)
         self.ready.set()
 
     async def on_stop(self) -> None:
@@ -102,10 +96,6 @@ class CallStorage(Service):
             await sink.drain(timeout_s=SHUTDOWN_FLUSH_S)
             await asyncio.to_thread(sink.sink.close, 1.0)
 
-    @Service.timer(get_settings().sink_flush_s)
     async def _flush(self) -> None:
         self.calls.flush_soon()
         self.utterances.flush_soon()
-
-
-call_storage = app.service(CallStorage(get_settings()))

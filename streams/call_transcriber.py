@@ -45,11 +45,10 @@ from asr import (
     resolve_model_path,
     risk_phrases,
 )
-from config.settings import Settings, get_settings
+from config.settings import Settings
 from events.call_records import CallAudio, CallMetadata, RecognizerOptions
 from privacy import PiiRedactor
 from storage.call_live_state import LiveCallStore
-from streams.app import app
 from streams.call_outcomes import (
     TranscribedCall,
     end_call,
@@ -58,9 +57,11 @@ from streams.call_outcomes import (
     reply_envelope,
 )
 from streams.call_redaction import redacted_reply
+from streams.topics import Topics
 from streams.worker_metrics import LIVE_CALLS
+from streams.worker_service import WorkerService
 
-__all__ = ["CallTranscriber", "transcriber"]
+__all__ = ["CallTranscriber"]
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,12 @@ MAX_UPLOADS_AT_ONCE = 1
 UPLOAD_WAIT_S = 0.1
 
 
-class CallTranscriber(Service):
+class CallTranscriber(WorkerService):
     """Recognizer sessions of one worker, capped, with idle expiry; replies through Redis."""
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        self.settings = settings
-        self.ready = asyncio.Event()
+    def __init__(self, settings: Settings, *, topics: Topics, **kwargs: Any) -> None:
+        #: Where utterances, ended calls and their complaints go.
+        self.topics = topics
         # Created here, not in on_start: partitions may be assigned before the service starts.
         self.calls: CallSessions[TranscribedCall] = CallSessions(
             max_calls=settings.asr_max_calls_per_worker, idle_timeout_s=settings.asr_idle_timeout_s
@@ -88,7 +89,7 @@ class CallTranscriber(Service):
         self.recognizers: RecognizerPool | None = None  # once the model is loaded
         self._model_task: asyncio.Task[Any] | None = None
         self._stalled_since: float | None = None
-        super().__init__(**kwargs)
+        super().__init__(settings, **kwargs)
 
     async def on_start(self) -> None:
         s = self.settings
@@ -251,7 +252,9 @@ class CallTranscriber(Service):
         # Ended before the final reply goes out: a connector that reconnects once it has the final
         # result must find the call ended.
         reason = "upload" if call.source == "upload" else "eof"
-        await end_call(self.store, call, reason, max_text_chars=self.settings.max_text_chars)
+        await end_call(
+            self.store, call, reason, topics=self.topics, max_text_chars=self.settings.max_text_chars
+        )
         if record.source == "live":
             await self.store.publish_reply(call.call_id, reply_envelope(record, reply, kind="final"))
         return True
@@ -323,13 +326,17 @@ class CallTranscriber(Service):
     async def _publish(self, call: TranscribedCall, reply: Reply) -> None:
         """Every utterance the reply ended (a two-channel frame can end one per speaker)."""
         for utterance in reply.utterances:
-            await publish_utterance(self.store, self.scorer, call, utterance, language=self.language)
+            await publish_utterance(
+                self.store, self.scorer, call, utterance, topics=self.topics, language=self.language
+            )
 
     async def _close_idle(self, call: TranscribedCall) -> bool:
         if call.session is not None:
             reply = await self._recognize(call.session.finish)
             await self._publish(call, reply)
-            await end_call(self.store, call, "idle", max_text_chars=self.settings.max_text_chars)
+            await end_call(
+                self.store, call, "idle", topics=self.topics, max_text_chars=self.settings.max_text_chars
+            )
         timeout = self.settings.asr_idle_timeout_s
         await self._reply_error(
             call, f"no audio for {timeout:g} s: the call was closed", CLOSE_POLICY_VIOLATION
@@ -376,14 +383,3 @@ class CallTranscriber(Service):
 def _log_model_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("cannot load the speech model; calls will be refused: %s", task.exception())
-
-
-transcriber = app.service(CallTranscriber(get_settings()))
-
-
-@app.on_partitions_assigned.connect
-async def _on_assigned(app: faust.App, assigned: set[Any], **kwargs: Any) -> None:
-    try:
-        transcriber.keep_only(assigned)
-    except Exception:  # a signal handler that raises crashes the whole worker
-        log.exception("could not hand over calls after a rebalance")

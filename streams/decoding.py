@@ -1,4 +1,5 @@
-"""Strict decoding of raw topic values; what cannot be read goes to the dead-letter topic once."""
+"""Strict decoding of raw topic values; what cannot be read goes to the dead-letter topic once
+(the worker's ``Topics.deadletter``, handed in by each agent)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import faust
 from pydantic import BaseModel, ValidationError
 
 from events.records import DeadLetter
-from streams.topics import deadletter
 
 __all__ = ["dead_letter", "decode_or_dead_letter"]
 
@@ -30,20 +30,20 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-async def decode_or_dead_letter(event: faust.EventT, model: type[M]) -> M | None:
-    """The event's value as ``model``, or None after dead-lettering it with the reason."""
+async def decode_or_dead_letter(event: faust.EventT, model: type[M], deadletter: faust.ChannelT) -> M | None:
+    """The event's value as ``model``, or None after dead-lettering it (to ``deadletter``) with the reason."""
     raw = event.value
     try:
         if not isinstance(raw, bytes | str):
             raise TypeError(f"value is {type(raw).__name__}, not JSON bytes")
         return model.model_validate_json(raw)
     except (ValidationError, ValueError, TypeError) as exc:
-        await dead_letter(event, exc, as_what=model.__name__)
+        await dead_letter(event, exc, as_what=model.__name__, to=deadletter)
         return None
 
 
-async def dead_letter(event: faust.EventT, exc: Exception, *, as_what: str) -> None:
-    """Send the unreadable ``event`` to the dead-letter topic with why it could not be read."""
+async def dead_letter(event: faust.EventT, exc: Exception, *, as_what: str, to: faust.ChannelT) -> None:
+    """Send the unreadable ``event`` to the dead-letter topic ``to`` with why it could not be read."""
     raw = event.value
     message = event.message
     reason = _reason(exc)
@@ -55,7 +55,7 @@ async def dead_letter(event: faust.EventT, exc: Exception, *, as_what: str) -> N
         payload=(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))[:MAX_PAYLOAD_CHARS],
         at=time.time(),
     )
-    await deadletter.send(key=message.key, value=letter.model_dump_json().encode())
+    await to.send(key=message.key, value=letter.model_dump_json().encode())
     log.warning(
         "dead-lettered %s[%d]@%d as %s: %s",
         message.topic,

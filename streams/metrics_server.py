@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+import faust
 from aiohttp import web
 from mode import Service
 from prometheus_client import generate_latest
@@ -19,13 +20,12 @@ from redis.exceptions import RedisError
 
 from access.roles import permissions_of
 from access.token_resolver import TokenResolver
-from config.settings import Settings, get_settings
+from config.settings import Settings
 from storage.api_tokens import ApiTokenStore
-from streams.app import app
-from streams.worker_context import context
+from streams.worker_context import WorkerContext
 from streams.worker_metrics import REGISTRY, AgentEventSensor, ConsumerLagCollector
 
-__all__ = ["WorkerMetricsServer", "metrics_server"]
+__all__ = ["WorkerMetricsServer"]
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,12 @@ log = logging.getLogger(__name__)
 class WorkerMetricsServer(Service):
     """Serves ``GET /metrics`` of this worker while it runs."""
 
-    def __init__(self, settings: Settings, **kwargs: object) -> None:
+    def __init__(
+        self, settings: Settings, *, app: faust.App, context: WorkerContext, **kwargs: object
+    ) -> None:
         self.settings = settings
+        self.app = app
+        self.context = context
         self._runner: web.AppRunner | None = None
         self._tokens: TokenResolver | None = None
         self.port: int | None = None
@@ -42,8 +46,8 @@ class WorkerMetricsServer(Service):
 
     async def on_start(self) -> None:
         s = self.settings
-        app.sensors.add(AgentEventSensor())
-        REGISTRY.register(ConsumerLagCollector(app))
+        self.app.sensors.add(AgentEventSensor())
+        REGISTRY.register(ConsumerLagCollector(self.app))
         if s.worker_metrics_port == 0:
             return
         web_app = web.Application()
@@ -87,11 +91,8 @@ class WorkerMetricsServer(Service):
 
     def _tokens_resolver(self) -> TokenResolver | None:
         """The API's resolver on the worker's Redis; None until the worker context has connected."""
-        redis = getattr(context, "redis", None)
+        redis = getattr(self.context, "redis", None)
         if self._tokens is None and redis is not None:
             store = ApiTokenStore(redis, key_prefix=self.settings.redis_key_prefix)
             self._tokens = TokenResolver(store, admin_token=self.settings.api_token)
         return self._tokens
-
-
-metrics_server = app.service(WorkerMetricsServer(get_settings()))

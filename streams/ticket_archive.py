@@ -17,13 +17,10 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from mode import Service
-
-from config.settings import Settings, get_settings
 from storage.clickhouse import TicketEventSink
-from streams.app import app
+from streams.worker_service import WorkerService
 
-__all__ = ["TicketArchive", "ticket_archive"]
+__all__ = ["TicketArchive"]
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +30,8 @@ SHUTDOWN_FLUSH_S = 8.0
 ROOM_POLL_S = 0.2
 
 
-class TicketArchive(Service):
+class TicketArchive(WorkerService):
     """The worker's ticket-event sink: started with the worker, drained when it stops."""
-
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        self.settings = settings
-        self.ready = asyncio.Event()
-        super().__init__(**kwargs)
 
     async def on_start(self) -> None:
         s = self.settings
@@ -69,6 +61,3 @@ class TicketArchive(Service):
         while self.sink.backpressure:
             await asyncio.sleep(ROOM_POLL_S)
         log.info("ticket-event archive has room again; ticket events resume")
-
-
-ticket_archive = app.service(TicketArchive(get_settings()))

@@ -11,29 +11,26 @@ from typing import Any
 import orjson
 
 from alerts import DeadlineRule, Ticket, TicketStep, next_check_at
-from config.settings import get_settings
 from events.ticket_records import TicketEvent
 from storage.alert_tickets import TicketStore
-from streams.alert_context import alert_context
-from streams.worker_context import context
+from streams.worker_parts import Worker
 
 __all__ = ["MAX_ATTEMPTS", "apply_ticket_events", "deadline_rules", "ticket_store"]
 
 log = logging.getLogger(__name__)
-_settings = get_settings()
 
 #: Attempts at a ticket write that keeps losing races (each re-reads).
 MAX_ATTEMPTS = 8
 
 
-def ticket_store() -> TicketStore:
-    return TicketStore(alert_context.redis, key_prefix=_settings.redis_key_prefix)
+def ticket_store(worker: Worker) -> TicketStore:
+    return TicketStore(worker.alert_context.redis, key_prefix=worker.settings.redis_key_prefix)
 
 
-def deadline_rules() -> tuple[DeadlineRule, ...]:
+def deadline_rules(worker: Worker) -> tuple[DeadlineRule, ...]:
     """The enabled deadline rules, on the demo's faster clock when one is set."""
-    scale = _settings.deadline_time_scale
-    return tuple(rule.scaled(scale) for rule in context.rules.rules.enabled_of(DeadlineRule))
+    scale = worker.settings.deadline_time_scale
+    return tuple(rule.scaled(scale) for rule in worker.context.rules.rules.enabled_of(DeadlineRule))
 
 
 def _step(event: TicketEvent) -> tuple[TicketStep, dict[str, Any]]:
@@ -52,15 +49,15 @@ def _step(event: TicketEvent) -> tuple[TicketStep, dict[str, Any]]:
     return step, received
 
 
-async def apply_ticket_events(events: Sequence[TicketEvent]) -> list[Ticket | None]:
+async def apply_ticket_events(worker: Worker, events: Sequence[TicketEvent]) -> list[Ticket | None]:
     """Apply ``events`` to their tickets in Redis, in order, with two round trips per attempt; each
     result is the ticket after its event, or None when the event was applied before.
 
     Several events of one ticket in one call: the later ones lose the first write's race and are
     applied on the next attempt, on top of it.
     """
-    store = ticket_store()
-    rules = deadline_rules()
+    store = ticket_store(worker)
+    rules = deadline_rules(worker)
     results: list[Ticket | None] = [None] * len(events)
     pending = list(range(len(events)))
     for _ in range(MAX_ATTEMPTS):

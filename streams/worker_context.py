@@ -9,18 +9,19 @@ import redis.asyncio as aioredis
 from mode import Service
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
-from config.settings import Settings, get_settings
+from config.settings import Settings
 from storage.alert_stream import AlertStream
 from storage.clickhouse import CONNECTION_ERRORS, ComplaintSink, DriverExecutor, apply_migrations
 from storage.model_registry import ModelRegistry
 from streams.acked_sink import AckedSink
-from streams.app import app
 from streams.rules_source import RulesSource
+from streams.service_timers import start_timer
 from streams.tagger_source import TaggerSource
 from streams.task_dump import install_task_dump
 from streams.worker_metrics import SINK_BUFFER_ROWS
+from streams.worker_service import WorkerService
 
-__all__ = ["WorkerContext", "context"]
+__all__ = ["WorkerContext"]
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,13 @@ MODEL_POLL_S = 1.0
 SHUTDOWN_FLUSH_S = 8.0
 
 
-class WorkerContext(Service):
+class WorkerContext(WorkerService):
     """Redis, the model, the rules and the ClickHouse sink of one worker process."""
 
     def __init__(self, settings: Settings, **kwargs: object) -> None:
-        self.settings = settings
         #: An alerts-only worker (``HOTLINE_WORKER_AGENTS=alerts``) neither tags nor migrates.
         self.tagging = settings.worker_agents != "alerts"
-        self.ready = asyncio.Event()
-        super().__init__(**kwargs)
+        super().__init__(settings, **kwargs)
 
     async def on_start(self) -> None:
         s = self.settings
@@ -66,6 +65,8 @@ class WorkerContext(Service):
             flush_s=s.sink_flush_s,
         )
         SINK_BUFFER_ROWS.set_function(lambda: self.sink.buffered)
+        start_timer(self, s.rules_reload_s, self._refresh_rules)
+        start_timer(self, s.sink_flush_s, self._flush_sink)
         self.ready.set()
 
     async def _migrate_when_reachable(self) -> None:
@@ -103,13 +104,8 @@ class WorkerContext(Service):
         if self.tagging:
             await self.tagger.refresh()
 
-    @Service.timer(get_settings().rules_reload_s)
     async def _refresh_rules(self) -> None:
         self.rules.refresh()
 
-    @Service.timer(get_settings().sink_flush_s)
     async def _flush_sink(self) -> None:
         self.sink.flush_soon()
-
-
-context = app.service(WorkerContext(get_settings()))

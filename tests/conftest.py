@@ -19,7 +19,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer
 
 from config.settings import Settings
@@ -47,6 +50,15 @@ rules:
     window_seconds: 86400
     threshold: 20
 """
+#: Complaints that fire ``e2e-card-arrival`` for a branch (its threshold).
+CARD_BURST = 20
+#: Texts the bootstrapped model tags card_arrival (the tag ``e2e-card-arrival`` counts per branch).
+CARD_TEXTS = (
+    "I am still waiting on my card?",
+    "What can I do if my card still hasn't arrived after 2 weeks?",
+    "I have been waiting over a week. Is the card still coming?",
+    "My card has not arrived yet.",
+)
 #: Alert rules of issue 5's tests: every forwarded complaint and call; test-sized deadlines on one
 #: line only (so no other test's complaints start clocks); risky live calls.
 E2E_RULES += """
@@ -131,25 +143,67 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def bootstrap_model(env: dict[str, str]) -> None:
-    """Publish a model from the bootstrap data with ``env``'s settings (as `hotline models bootstrap`)."""
-    boot = subprocess.run(
-        # --no-select: the tests need a model, not the validation that picks its configuration.
-        [
-            sys.executable,
-            "-m",
-            "hotline.cli",
-            "models",
-            "bootstrap",
-            env["HOTLINE_BOOTSTRAP_DATA"],
-            "--no-select",
-        ],
+@contextmanager
+def separate_api(env: dict[str, str], *, start_timeout: float = 30.0) -> Iterator[str]:
+    """An API process of its own with ``env`` (listening on ``HOTLINE_API_PORT``): its URL once
+    ``/healthz`` answers; stopped afterwards."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotline.cli", "api"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{env['HOTLINE_API_PORT']}"
+    try:
+        deadline = time.monotonic() + start_timeout
+        while True:
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "API did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+@asynccontextmanager
+async def scratch_redis(url: str, name: str) -> AsyncIterator[tuple[aioredis.Redis, str]]:
+    """A client on the Redis at ``url`` and a key prefix of its own (``test-<name>-<random>``): the
+    Redis may be shared, so a test keeps to its prefix, whose keys are deleted afterwards."""
+    client = aioredis.Redis.from_url(url)
+    prefix = f"test-{name}-{uuid.uuid4().hex[:12]}"
+    try:
+        yield client, prefix
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+def hotline_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``hotline ARGS`` in a subprocess of the checkout, as a user runs it (``env``: the whole
+    environment, default ours); its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "hotline.cli", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
+
+
+def bootstrap_model(env: dict[str, str], data: str | None = None) -> None:
+    """Publish a model from ``data`` (default: the bootstrap data) with ``env``'s settings."""
+    # --no-select: the tests need a model, not the validation that picks its configuration.
+    boot = hotline_cli("models", "bootstrap", data or env["HOTLINE_BOOTSTRAP_DATA"], "--no-select", env=env)
     assert boot.returncode == 0, boot.stderr
 
 
@@ -295,14 +349,7 @@ class Pipeline:
 def run_bench(pipeline: Pipeline, *args: str, timeout: float) -> tuple[dict[str, Any], str]:
     """``hotline bench ARGS`` against the test stack: its JSON result (the last line it prints) and
     its stderr (the progress lines)."""
-    out = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "bench", *args],
-        env=pipeline.stack.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    out = hotline_cli("bench", *args, env=pipeline.stack.env, timeout=timeout)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
 
@@ -335,15 +382,7 @@ def worker_topics_declared(settings: Settings) -> bool:
 @pytest.fixture(scope="session")
 def pipeline(stack: Stack) -> Iterator[Pipeline]:
     """A bootstrapped model, one worker and the API, as `hotline up` runs them."""
-    boot = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", str(BANKING77), "--no-select"],
-        env=stack.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert boot.returncode == 0, boot.stderr
+    bootstrap_model(stack.env, str(BANKING77))
     worker = _spawn(stack, "worker", "worker")
     api = _spawn(stack, "api", "api")
     running = Pipeline(stack, worker, api)

@@ -18,19 +18,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import (
     APIRouter,
     Depends,
-    FastAPI,
     HTTPException,
     Path,
     Query,
-    Request,
     WebSocket,
     WebSocketDisconnect,
     status,
@@ -42,32 +39,20 @@ from access.roles import ALERT_AUDIENCE, Principal, audience_for
 from alerts import AlertViewer, Severity, TransitionError, acknowledge, resolve
 from api.audit import AuditDep
 from api.auth import forbidden, require
-from api.deps import RedactorDep, RedisDep, SettingsDep
+from api.clickhouse_pool import run_query
+from api.deps import ClickHouseDep, RedactorDep, RedisDep, SettingsDep
 from api.time_ranges import Since, Until, optional_range
 from config.settings import Settings
 from storage.alert_states import AlertNotFound, AlertStore
 from storage.alert_stream import AlertStream
-from storage.clickhouse import DriverExecutor
 from storage.clickhouse.alert_queries import MAX_LIST, alert_history, list_alerts
-from storage.clickhouse.analytics_pool import ExecutorPool
 
 __all__ = ["AlertActionIn", "AlertList", "ViewerDep", "alert_viewer", "router"]
 
 log = logging.getLogger(__name__)
 
 
-@asynccontextmanager
-async def _pool_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Close the alert routes' ClickHouse pool (made on first use) when the API stops."""
-    try:
-        yield
-    finally:
-        pool = getattr(app.state, "alerts_clickhouse", None)
-        if pool is not None:
-            pool.close()
-
-
-router = APIRouter(tags=["alerts"], lifespan=_pool_lifespan)
+router = APIRouter(tags=["alerts"])
 api = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 #: Longest a read blocks in Redis before checking the connection again.
@@ -79,8 +64,6 @@ STREAM_ID = r"^(\$|\d+-\d+)$"
 ALERT_ID = r"^[0-9a-f]{16}$"
 #: Default look-back of the alert list.
 DEFAULT_LIST_HOURS = 24
-#: ClickHouse connections the alert list may hold.
-CLICKHOUSE_POOL_SIZE = 2
 
 Audience = Literal["monitoring", "regulator_desk", "oncall"]
 AudienceQuery = Annotated[
@@ -185,21 +168,6 @@ class AlertList(BaseModel):
     alerts: list[dict[str, Any]]
 
 
-def _clickhouse(request: Request) -> ExecutorPool:
-    """The alert routes' small ClickHouse pool, made on first use (executors are per thread)."""
-    pool = getattr(request.app.state, "alerts_clickhouse", None)
-    if pool is None:
-        url = request.app.state.settings.clickhouse_url
-        pool = ExecutorPool(
-            partial(DriverExecutor.from_url, url, create_database=False), CLICKHOUSE_POOL_SIZE
-        )
-        request.app.state.alerts_clickhouse = pool
-    return pool
-
-
-ClickHouseDep = Annotated[ExecutorPool, Depends(_clickhouse)]
-
-
 @api.get("", response_model=AlertList)
 async def get_alerts(
     clickhouse: ClickHouseDep,
@@ -218,23 +186,20 @@ async def get_alerts(
     """Alerts as they stand now (from ClickHouse, about a second behind the live feed), newest first."""
     since, until = optional_range(since, until)
     start = since.timestamp() if since else time.time() - DEFAULT_LIST_HOURS * 3600
-    try:
-        alerts = await asyncio.to_thread(
-            clickhouse.run,
-            list_alerts,
-            since=start,
-            until=until.timestamp() if until else None,
-            status=tuple(status_ or ()),
-            min_severity=viewer.min_severity,
-            kind=kind,
-            rule_id=rule_id,
-            role=viewer.role,
-            complaint_id=complaint_id,
-            limit=limit,
-        )
-    except Exception as exc:
-        log.warning("alert list failed: %r", exc)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the alert store is unavailable") from exc
+    alerts = await run_query(
+        clickhouse,
+        list_alerts,
+        unavailable="the alert store",
+        since=start,
+        until=until.timestamp() if until else None,
+        status=tuple(status_ or ()),
+        min_severity=viewer.min_severity,
+        kind=kind,
+        rule_id=rule_id,
+        role=viewer.role,
+        complaint_id=complaint_id,
+        limit=limit,
+    )
     return AlertList(alerts=alerts)
 
 

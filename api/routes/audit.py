@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.auth import require
-from api.routes.stats import StatsPoolDep, run_query
+from api.clickhouse_pool import run_query
+from api.deps import ClickHouseDep
 from api.time_ranges import Since, Until, optional_range
 from storage.clickhouse.audit_log import MAX_AUDIT_ENTRIES, AuditEntry, audit_entries
 
@@ -60,7 +61,7 @@ class AuditLogOut(BaseModel):
 
 @router.get("", response_model=AuditLogOut, dependencies=[Depends(require("audit.read"))])
 async def get_audit(
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
     action: Annotated[str | None, Query(max_length=64, description="Only this action.")] = None,
     actor: Annotated[str | None, Query(max_length=128, description="Only this token (name or id).")] = None,
     since: Since = None,

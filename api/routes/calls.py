@@ -8,24 +8,21 @@ from live calls, faster than real time) and ends as a ``voice`` complaint. ``GET
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any
 
-from clickhouse_driver.errors import ErrorCodes, ServerException
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import ValidationError
 
 from api.auth import require
-from api.complaint_producer import BrokerUnavailable
-from api.deps import RedisDep, SettingsDep
-from api.routes.calls_models import (
+from api.call_history import call_ended_in_clickhouse
+from api.call_models import (
     CallDetail,
     CallList,
     CallMetadataIn,
+    CallMetadataQuery,
     RecordingAccepted,
     call_detail_from_redis,
     call_detail_from_rows,
@@ -33,8 +30,9 @@ from api.routes.calls_models import (
     call_summary_from_row,
     metadata_error,
 )
-from api.routes.calls_producer import CallAudioProducer
-from api.routes.calls_ws import call_ended_in_clickhouse
+from api.clickhouse_pool import run_query
+from api.deps import ClickHouseDep, LiveCallsDep, ProducerDep, SettingsDep
+from api.event_producer import BrokerUnavailable, broker_unavailable
 from asr import (
     MalformedWav,
     NotPcmAudio,
@@ -44,10 +42,11 @@ from asr import (
     read_wav,
     split_frames,
 )
-from config.settings import Settings
 from events.call_records import CALL_ID_PATTERN, CallAudio, CallMetadata, RecognizerOptions
+from events.topic_names import CALLS_RECORDED
 from storage.call_live_state import LiveCallStore
-from storage.clickhouse import ClickHouseExecutor, DriverExecutor
+from storage.clickhouse import ClickHouseExecutor
+from storage.clickhouse.analytics_pool import ExecutorPool
 from storage.clickhouse.call_queries import recent_calls, stored_call, stored_utterances
 
 __all__ = ["router"]
@@ -62,24 +61,11 @@ UPLOAD_FRAME_S = 1.0
 #: Content types a WAV upload may declare (none at all is accepted too).
 WAV_TYPES = ("audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "application/octet-stream")
 MAX_LIST = 500
-
-T = TypeVar("T")
+#: What a 503 names when ClickHouse cannot answer.
+CALL_HISTORY = "call history (ClickHouse)"
 
 Reader = Depends(require("calls.read"))
 Uploader = Depends(require("ingest"))
-
-
-def _store(redis: RedisDep, settings: SettingsDep) -> LiveCallStore:
-    return LiveCallStore(
-        redis, key_prefix=settings.redis_key_prefix, ended_ttl_s=settings.asr_ended_call_ttl_s
-    )
-
-
-StoreDep = Annotated[LiveCallStore, Depends(_store)]
-
-
-def _producer(request: Request) -> CallAudioProducer:
-    return request.app.state.call_producer
 
 
 @router.post(
@@ -105,16 +91,11 @@ def _producer(request: Request) -> CallAudioProducer:
 async def upload_recording(
     request: Request,
     settings: SettingsDep,
-    store: StoreDep,
-    producer: Annotated[CallAudioProducer, Depends(_producer)],
+    store: LiveCallsDep,
+    producer: ProducerDep,
+    clickhouse: ClickHouseDep,
+    query: CallMetadataQuery,
     call_id: Annotated[str | None, Query(pattern=CALL_ID_PATTERN, description="Default: a new id.")] = None,
-    line: Annotated[str | None, Query(max_length=64)] = None,
-    branch: Annotated[str | None, Query(max_length=64)] = None,
-    caller_ref: Annotated[
-        str | None, Query(max_length=128, description="Only its keyed hash is kept.")
-    ] = None,
-    regulator_forwarded: bool = False,
-    regulator_ref: Annotated[str | None, Query(max_length=128)] = None,
     customer_channel: Annotated[
         int | None,
         Query(
@@ -136,15 +117,7 @@ async def upload_recording(
             f"send the WAV file itself as the body (Content-Type audio/wav), not {content_type}",
         )
     try:
-        metadata = CallMetadataIn.model_validate(
-            {
-                "line": line,
-                "branch": branch,
-                "caller_ref": caller_ref,
-                "regulator_forwarded": regulator_forwarded,
-                "regulator_ref": regulator_ref,
-            }
-        ).to_metadata(settings)
+        metadata = CallMetadataIn.model_validate(query).to_metadata(settings)
     except ValidationError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, metadata_error(exc)) from None
     body = await _read_body(request, settings.asr_max_upload_bytes)
@@ -162,16 +135,15 @@ async def upload_recording(
         channels=wav.channels,  # type: ignore[arg-type]
         customer_channel=settings.asr_customer_channel if customer_channel is None else customer_channel,
     )
-    await _claim(settings, store, call_id, wav, options, metadata)
+    await _claim(clickhouse, store, call_id, wav, options, metadata)
+    records = _records(call_id, wav, options, metadata)
     try:
-        await producer.send_recorded(_records(call_id, wav, options, metadata))
+        await producer.send_many(
+            CALLS_RECORDED, ((r.call_id.encode(), r.model_dump_json().encode()) for r in records)
+        )
     except BrokerUnavailable as exc:
         await store.forget_call(call_id)
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"{exc}; nothing was accepted, retry",
-            headers={"Retry-After": "5"},
-        ) from exc
+        raise broker_unavailable(exc, "the recording") from exc
     log.info(
         "accepted recording %s: %.1f s at %d Hz, %d channel(s)",
         call_id,
@@ -188,31 +160,31 @@ async def upload_recording(
 
 
 @router.get("/live", response_model=CallList, dependencies=[Reader])
-async def live_calls(store: StoreDep, limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = MAX_LIST) -> CallList:
+async def live_calls(
+    store: LiveCallsDep, limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = MAX_LIST
+) -> CallList:
     """Calls being transcribed now, oldest first, with the words of the utterance in progress."""
     return CallList(calls=[call_summary_from_redis(state) for state in await store.live_calls(limit)])
 
 
 @router.get("", response_model=CallList, dependencies=[Reader])
 async def ended_calls(
-    settings: SettingsDep, limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50
+    clickhouse: ClickHouseDep, limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50
 ) -> CallList:
     """The most recently ended calls (from ClickHouse), newest first."""
-    rows = await _query(settings, lambda ex: recent_calls(ex, limit=limit), empty=[])
+    rows = await run_query(clickhouse, recent_calls, limit=limit, unavailable=CALL_HISTORY)
     return CallList(calls=[call_summary_from_row(row) for row in rows])
 
 
 @router.get("/{call_id}", response_model=CallDetail, dependencies=[Reader], responses={404: {}})
 async def call_detail(
-    call_id: Annotated[str, Path(pattern=CALL_ID_PATTERN)], settings: SettingsDep, store: StoreDep
+    call_id: Annotated[str, Path(pattern=CALL_ID_PATTERN)], clickhouse: ClickHouseDep, store: LiveCallsDep
 ) -> CallDetail:
     """One call with its transcript so far (live) or all of it (ended)."""
     state = await store.get_call(call_id)
     if state is not None:
         return call_detail_from_redis(state, await store.utterances(call_id))
-    call, utterances = await _query(
-        settings, lambda ex: (stored_call(ex, call_id), stored_utterances(ex, call_id)), empty=(None, [])
-    )
+    call, utterances = await run_query(clickhouse, _stored_call, call_id, unavailable=CALL_HISTORY)
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id}")
     return call_detail_from_rows(call, utterances)
@@ -233,8 +205,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _stored_call(
+    executor: ClickHouseExecutor, call_id: str
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    return stored_call(executor, call_id), stored_utterances(executor, call_id)
+
+
 async def _claim(
-    settings: Settings,
+    clickhouse: ExecutorPool,
     store: LiveCallStore,
     call_id: str,
     wav: WavAudio,
@@ -242,14 +220,9 @@ async def _claim(
     metadata: CallMetadata,
 ) -> None:
     """Create the call in Redis; 409 if the id is taken (live, recently ended, or in ClickHouse)."""
-    try:
-        ended = await asyncio.to_thread(call_ended_in_clickhouse, settings, call_id)
-    except Exception as exc:
-        log.warning("cannot check call %s in ClickHouse: %s", call_id, exc)
-        ended = False
     opened = (
         "ended"
-        if ended
+        if await call_ended_in_clickhouse(clickhouse, call_id)
         else await store.open_call(
             call_id,
             source="upload",
@@ -285,32 +258,3 @@ def _records(
         records.append(CallAudio(kind="audio", seq=len(records), pcm=frame, sent_at=now, **common))
     records.append(CallAudio(kind="eof", seq=len(records), sent_at=now, **common))
     return records
-
-
-async def _query(settings: Settings, read: Callable[[ClickHouseExecutor], T], *, empty: T) -> T:
-    """Run ``read`` on ClickHouse in a thread: ``empty`` before any call was stored (no tables yet),
-    503 (not a 500) while ClickHouse cannot answer."""
-    try:
-        return await asyncio.to_thread(_read, settings, read)
-    except ServerException as exc:
-        if exc.code not in (ErrorCodes.UNKNOWN_TABLE, ErrorCodes.UNKNOWN_DATABASE):
-            raise _unavailable(exc) from exc
-        return empty
-    except Exception as exc:
-        raise _unavailable(exc) from exc
-
-
-def _unavailable(exc: Exception) -> HTTPException:
-    first_line = (str(exc).splitlines() or [""])[0][:200]
-    log.warning("call history unavailable: %s: %s", type(exc).__name__, first_line)
-    return HTTPException(
-        status.HTTP_503_SERVICE_UNAVAILABLE, "call history is unavailable (ClickHouse); retry"
-    )
-
-
-def _read(settings: Settings, read: Callable[[ClickHouseExecutor], T]) -> T:
-    executor = DriverExecutor.from_url(settings.clickhouse_url, create_database=False)
-    try:
-        return read(executor)
-    finally:
-        executor.close()

@@ -26,8 +26,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect, status
 
 from api.auth import require
-from api.deps import RedisDep, SettingsDep
-from api.routes.calls_models import UtteranceOut, call_detail_from_redis, call_summary_from_redis
+from api.call_models import UtteranceOut, call_detail_from_redis, call_summary_from_redis
+from api.deps import LiveCallsDep
 from storage.call_live_state import LiveCallStore
 
 __all__ = ["router"]
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["calls"])
 
-#: Longest a read blocks in Redis before checking the connection again.
-READ_BLOCK_MS = 1000
 #: Events read (and held) at once per client.
 READ_COUNT = 100
 #: Live calls in the snapshot (the dashboard shows a few; a hotline has tens at once).
@@ -51,19 +49,16 @@ class _Lagging(Exception):
 
 
 @router.websocket("/ws/live-calls", dependencies=[Depends(require("calls.read", websocket=True))])
-async def live_calls_feed(websocket: WebSocket, settings: SettingsDep, redis: RedisDep) -> None:
+async def live_calls_feed(websocket: WebSocket, store: LiveCallsDep) -> None:
     """Push every live call's start, words in progress, final utterances (with risk) and end."""
     await websocket.accept()
-    store = LiveCallStore(
-        redis, key_prefix=settings.redis_key_prefix, ended_ttl_s=settings.asr_ended_call_ttl_s
-    )
     # The cursor is taken before the snapshot: nothing between the two is missed.
     cursor = await store.last_event_id()
     listener = asyncio.ensure_future(_until_disconnect(websocket))
     try:
         await _send(websocket, {"event": "snapshot", "calls": await _snapshot(store)})
         while not listener.done():
-            entries = await store.read_events(cursor, block_ms=READ_BLOCK_MS, count=READ_COUNT)
+            entries = await store.read_events(cursor, count=READ_COUNT)
             # A full read means the client is behind: check that nothing was trimmed meanwhile.
             if len(entries) == READ_COUNT and await _missed(store, cursor):
                 raise _Lagging

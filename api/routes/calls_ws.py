@@ -20,16 +20,17 @@ import asyncio
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, WebSocket
 from pydantic import ValidationError
 
 from api.auth import require
-from api.complaint_producer import BrokerUnavailable
-from api.deps import RedisDep, SettingsDep
-from api.routes.calls_models import CallMetadataIn, metadata_error
-from api.routes.calls_producer import CallAudioProducer
+from api.call_history import call_ended_in_clickhouse
+from api.call_models import CallMetadataIn, CallMetadataQuery, metadata_error
+from api.deps import ClickHouseDep, LiveCallsDep, ProducerDep, SettingsDep
+from api.event_producer import BrokerUnavailable, EventProducer
 from asr import (
     CLOSE_INVALID_PAYLOAD,
     CLOSE_NORMAL,
@@ -54,18 +55,16 @@ from asr import (
 )
 from config.settings import Settings
 from events.call_records import CALL_ID_PATTERN, CallAudio, CallMetadata, RecognizerOptions
+from events.topic_names import CALLS_AUDIO
 from storage.call_live_state import LiveCallStore
-from storage.clickhouse import DriverExecutor
-from storage.clickhouse.call_queries import existing_call_ids
+from storage.clickhouse.analytics_pool import ExecutorPool
 
-__all__ = ["call_ended_in_clickhouse", "call_producer", "router"]
+__all__ = ["router"]
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["calls"])
 
-#: Longest a reply read blocks in Redis before looking again.
-READ_BLOCK_MS = 1000
 #: How often a connection waiting for the connector checks its idle time.
 IDLE_POLL_S = 1.0
 #: The API waits this much longer than the worker's idle timeout before closing a silent
@@ -73,33 +72,15 @@ IDLE_POLL_S = 1.0
 IDLE_GRACE_S = 5.0
 
 
-def call_producer(websocket: WebSocket) -> CallAudioProducer:
-    return websocket.app.state.call_producer
-
-
-def call_ended_in_clickhouse(settings: Settings, call_id: str) -> bool:
-    """Whether ClickHouse holds the call (it ended longer ago than Redis remembers)."""
-    executor = DriverExecutor.from_url(settings.clickhouse_url, create_database=False, connect_timeout=2.0)
-    try:
-        return bool(existing_call_ids(executor, [call_id]))
-    finally:
-        executor.close()
-
-
 @router.websocket("/ws/calls/{call_id}", dependencies=[Depends(require("ingest", websocket=True))])
 async def call_stream(
     websocket: WebSocket,
     call_id: Annotated[str, Path(pattern=CALL_ID_PATTERN, description="The call's id in your telephony.")],
     settings: SettingsDep,
-    redis: RedisDep,
-    producer: Annotated[CallAudioProducer, Depends(call_producer)],
-    line: Annotated[str | None, Query(max_length=64)] = None,
-    branch: Annotated[str | None, Query(max_length=64)] = None,
-    caller_ref: Annotated[
-        str | None, Query(max_length=128, description="Only its keyed hash is kept.")
-    ] = None,
-    regulator_forwarded: bool = False,
-    regulator_ref: Annotated[str | None, Query(max_length=128)] = None,
+    store: LiveCallsDep,
+    producer: ProducerDep,
+    clickhouse: ClickHouseDep,
+    query: CallMetadataQuery,
     sample_rate: Annotated[int | None, Query(description="For connectors that send no config.")] = None,
     channels: Annotated[
         int | None, Query(ge=1, le=2, description="2: interleaved stereo, caller and agent apart.")
@@ -110,17 +91,9 @@ async def call_stream(
     ] = None,
 ) -> None:
     """Stream one call's audio and get its transcript back, frame by frame (vosk-server protocol)."""
-    query = {
-        "line": line,
-        "branch": branch,
-        "caller_ref": caller_ref,
-        "regulator_forwarded": regulator_forwarded,
-        "regulator_ref": regulator_ref,
-    }
-    store = LiveCallStore(
-        redis, key_prefix=settings.redis_key_prefix, ended_ttl_s=settings.asr_ended_call_ttl_s
+    connection = _CallConnection(
+        websocket, call_id, settings, store, producer, clickhouse, query, sample_rate
     )
-    connection = _CallConnection(websocket, call_id, settings, store, producer, query, sample_rate)
     for name, value in (("channels", channels), ("customer_channel", customer_channel)):
         if value is not None:  # a config message may still set them
             connection.options[name] = value
@@ -144,28 +117,23 @@ def _check_model(requested: str, settings: Settings) -> None:
     )
 
 
+@dataclass(eq=False)
 class _CallConnection:
     """One websocket connection of one call."""
 
-    def __init__(
-        self,
-        websocket: WebSocket,
-        call_id: str,
-        settings: Settings,
-        store: LiveCallStore,
-        producer: CallAudioProducer,
-        query: dict[str, Any],
-        sample_rate: int | None,
-    ) -> None:
-        self.ws = websocket
-        self.call_id = call_id
-        self.settings = settings
-        self.store = store
-        self.producer = producer
-        self.query = {k: v for k, v in query.items() if v is not None}
+    ws: WebSocket
+    call_id: str
+    settings: Settings
+    store: LiveCallStore
+    producer: EventProducer
+    clickhouse: ExecutorPool
+    query: dict[str, Any]
+    requested_rate: int | None  # from the query or the config message
+
+    def __post_init__(self) -> None:
+        self.query = {k: v for k, v in self.query.items() if v is not None}
         self.connection = secrets.token_hex(8)
-        self.requested_rate = sample_rate  # from the query or the config message
-        self.sample_rate = sample_rate or settings.asr_default_sample_rate
+        self.sample_rate = self.requested_rate or self.settings.asr_default_sample_rate
         self.options: dict[str, Any] = {}
         self.config_extra: dict[str, Any] = {}
         self.resumed_state: dict[str, Any] | None = None
@@ -173,7 +141,7 @@ class _CallConnection:
         self.audio_seen = False
         self.eof = False
         self.seq = 0
-        self.attach_ttl_s = settings.asr_idle_timeout_s + IDLE_GRACE_S
+        self.attach_ttl_s = self.settings.asr_idle_timeout_s + IDLE_GRACE_S
         # A connector waiting for replies is not idle: only time with no reply owed counts.
         self.frames_sent = 0
         self.replies_sent = 0
@@ -209,12 +177,7 @@ class _CallConnection:
         """Refuse a call that has ended or is streamed on another connection."""
         state = await self.store.get_call(self.call_id)
         if state is None:
-            try:
-                ended = await asyncio.to_thread(call_ended_in_clickhouse, self.settings, self.call_id)
-            except Exception as exc:  # ClickHouse down must not stop live calls
-                log.warning("cannot check call %s in ClickHouse: %s", self.call_id, exc)
-                ended = False
-            if ended:
+            if await call_ended_in_clickhouse(self.clickhouse, self.call_id):
                 return ProtocolError(CLOSE_POLICY_VIOLATION, f"call {self.call_id} has ended")
         elif state["status"] == "ended":
             return ProtocolError(CLOSE_POLICY_VIOLATION, f"call {self.call_id} has ended")
@@ -367,7 +330,7 @@ class _CallConnection:
             **extra,
         )
         self.seq += 1
-        await self.producer.send_live(record)
+        await self.producer.send(CALLS_AUDIO, record.model_dump_json().encode(), key=self.call_id.encode())
         if kind != "start":
             self.frames_sent += 1  # each audio frame, reset and the eof get one reply
 
@@ -383,9 +346,7 @@ class _CallConnection:
         """Send this connection's replies in order; return the close code once the call is over."""
         cursor = after
         while True:
-            for entry_id, reply in await self.store.read_replies(
-                self.call_id, cursor, block_ms=READ_BLOCK_MS
-            ):
+            for entry_id, reply in await self.store.read_replies(self.call_id, cursor):
                 cursor = entry_id
                 if reply.get("connection") != self.connection:
                     continue

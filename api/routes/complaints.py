@@ -12,11 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 from api.auth import require
-from api.complaint_producer import BrokerUnavailable
 from api.customer_refs import hash_customer_ref
-from api.deps import ProducerDep, RedactorDep, SettingsDep
+from api.deps import ProducerDep, RateLimiterDep, RedactorDep, SettingsDep
+from api.event_producer import BrokerUnavailable, broker_unavailable
 from config.settings import Settings
+from events.complaint_records import encode_complaint_records
 from events.records import Channel, ComplaintEvent
+from events.topic_names import COMPLAINTS_IN
 from privacy import PiiRedactor
 
 __all__ = ["ComplaintAccepted", "ComplaintIn", "router"]
@@ -109,30 +111,36 @@ def _to_event(
     )
 
 
-async def _produce(request: Request, producer: ProducerDep, events: list[ComplaintEvent]) -> None:
+async def _produce(
+    request: Request, producer: ProducerDep, limiter: RateLimiterDep, events: list[ComplaintEvent]
+) -> None:
+    """Within the caller's rate limit (429), to ``complaints.in`` as batch records (503: broker down)."""
     principal = request.state.principal
-    if not await request.app.state.rate_limiter.allow(principal.token_id, len(events)):
+    if not await limiter.allow(principal.token_id, len(events)):
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             f"token {principal.token_id} is over its ingest limit of "
-            f"{request.app.state.rate_limiter.per_s} complaints/s; nothing was accepted, retry shortly",
+            f"{limiter.per_s} complaints/s; nothing was accepted, retry shortly",
             headers={"Retry-After": "1"},
         )
     try:
-        await producer.send(events)
+        await producer.send_many(COMPLAINTS_IN, encode_complaint_records(events))
     except BrokerUnavailable as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "5"}
-        ) from exc
+        raise broker_unavailable(exc) from exc
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ComplaintAccepted)
 async def submit_complaint(
-    body: ComplaintIn, request: Request, settings: SettingsDep, producer: ProducerDep, redactor: RedactorDep
+    body: ComplaintIn,
+    request: Request,
+    settings: SettingsDep,
+    producer: ProducerDep,
+    limiter: RateLimiterDep,
+    redactor: RedactorDep,
 ) -> ComplaintAccepted:
     """Accept one complaint; 202 once the broker has it, 503 (nothing accepted) when it is down."""
     event = _to_event(body, settings, redactor, time.time(), -1)
-    await _produce(request, producer, [event])
+    await _produce(request, producer, limiter, [event])
     return ComplaintAccepted(id=event.event_id, received_at=event.received_at)
 
 
@@ -142,10 +150,11 @@ async def submit_complaints(
     request: Request,
     settings: SettingsDep,
     producer: ProducerDep,
+    limiter: RateLimiterDep,
     redactor: RedactorDep,
 ) -> BatchAccepted:
     """Accept up to 1,000 complaints at once (ticket systems forwarding a backlog)."""
     now = time.time()
     events = [_to_event(c, settings, redactor, now, i) for i, c in enumerate(body.complaints)]
-    await _produce(request, producer, events)
+    await _produce(request, producer, limiter, events)
     return BatchAccepted(accepted=[ComplaintAccepted(id=e.event_id, received_at=now) for e in events])

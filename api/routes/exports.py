@@ -24,23 +24,16 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from access.roles import Principal, audience_for
+from api.analytics_models import ComplianceOut, HotTagOut
 from api.audit import AuditDep
 from api.auth import forbidden, require
+from api.clickhouse_pool import run_query
 from api.daily_report_page import render_daily_report
-from api.deps import SettingsDep
-from api.routes.stats import (
-    Branch,
-    Channel,
-    ComplianceOut,
-    HotTagOut,
-    Line,
-    StatsPoolDep,
-    run_query,
-)
+from api.deps import ClickHouseDep, SettingsDep
+from api.query_params import RollupFilterDep
 from api.time_ranges import Day, invalid_query, time_range
 from storage.clickhouse.alert_queries import MAX_LIST, list_alerts
 from storage.clickhouse.analytics_exports import EXPORT_COLUMNS, complaint_rows, daily_figures, time_slices
-from storage.clickhouse.analytics_filters import RollupFilter
 from storage.clickhouse.analytics_pool import ExecutorPool
 
 __all__ = ["DailySummary", "router"]
@@ -140,14 +133,12 @@ _CSV_DOC: dict[int | str, dict[str, Any]] = {
 @router.get("/exports/complaints.csv", response_class=StreamingResponse, responses=_CSV_DOC)
 async def export_complaints(
     request: Request,
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
+    where: RollupFilterDep,
     principal: Exporter,
     audit: AuditDep,
     since: Annotated[datetime | None, Query(description="Received at or after (default 24 h ago).")] = None,
     until: Annotated[datetime | None, Query(description="Received before (default now).")] = None,
-    channel: Channel = None,
-    branch: Branch = None,
-    line: Line = None,
     dimension: Annotated[str | None, Query(max_length=64)] = None,
     tag: Annotated[str | None, Query(max_length=128)] = None,
     regulator_only: bool = False,
@@ -155,7 +146,7 @@ async def export_complaints(
     """Complaints received in the range as CSV (UTF-8 with BOM), oldest first; no customer hashes."""
     start, end = _export_range(since, until)
     filters = {
-        "where": RollupFilter(channel, branch, line),
+        "where": where,
         "dimension": dimension,
         "tag": tag,
         "regulator_only": regulator_only or principal.regulator_only,
@@ -168,7 +159,13 @@ async def export_complaints(
                 yield [tuple(row[c] for c in EXPORT_COLUMNS) for row in rows]
 
     async def exported(rows: int, complete: bool) -> None:
-        asked = {"channel": channel, "branch": branch, "line": line, "dimension": dimension, "tag": tag}
+        asked = {
+            "channel": where.channel,
+            "branch": where.branch,
+            "line": where.line,
+            "dimension": dimension,
+            "tag": tag,
+        }
         detail = {k: v for k, v in asked.items() if v is not None} | {
             "since": start.isoformat(),
             "until": end.isoformat(),
@@ -215,7 +212,7 @@ def _iso(epoch: Any) -> str:
 @router.get("/exports/alerts.csv", response_class=StreamingResponse, responses=_CSV_DOC)
 async def export_alerts(
     request: Request,
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
     principal: Exporter,
     audit: AuditDep,
     since: Annotated[datetime | None, Query(description="Fired at or after (default 24 h ago).")] = None,
@@ -340,22 +337,8 @@ async def _daily_summary(
         regulator_forwarded=figures.regulator_forwarded,
         per_hour=[HourCount(hour=hour, complaints=n) for hour, n in figures.per_hour],
         per_channel=[ChannelCount(channel=channel, complaints=n) for channel, n in figures.per_channel],
-        top_tags=[
-            HotTagOut(dimension=t.dimension, tag=t.tag, count=t.count, previous=t.previous, growth=t.growth)
-            for t in figures.top_tags
-        ],
-        compliance=[
-            ComplianceOut(
-                kind=c.kind,  # type: ignore[arg-type]
-                target_s=c.target_s,
-                received=c.received,
-                met=c.met,
-                late=c.late,
-                overdue=c.overdue,
-                share=c.share,
-            )
-            for c in figures.compliance
-        ],
+        top_tags=[HotTagOut.model_validate(t) for t in figures.top_tags],
+        compliance=[ComplianceOut.model_validate(c) for c in figures.compliance],
         alerts_by_severity=by_severity,
         alerts=[
             AlertBrief(
@@ -373,14 +356,14 @@ async def _daily_summary(
 
 
 @router.get("/reports/daily", response_model=DailySummary, dependencies=[ReportReader])
-async def daily_summary(pool: StatsPoolDep, settings: SettingsDep, day: Day = None) -> DailySummary:
+async def daily_summary(pool: ClickHouseDep, settings: SettingsDep, day: Day = None) -> DailySummary:
     """The day's volume (per hour, per channel), top tags against the day before, alerts (surges
     included) and deadline compliance of the day's complaints as of now."""
     return await _daily_summary(pool, settings.report_timezone, day, time_scale=settings.deadline_time_scale)
 
 
 @router.get("/reports/daily.html", response_class=HTMLResponse, dependencies=[ReportReader])
-async def daily_summary_page(pool: StatsPoolDep, settings: SettingsDep, day: Day = None) -> HTMLResponse:
+async def daily_summary_page(pool: ClickHouseDep, settings: SettingsDep, day: Day = None) -> HTMLResponse:
     """The daily summary as a self-contained printable page (bilingual, no scripts)."""
     summary = await _daily_summary(
         pool, settings.report_timezone, day, time_scale=settings.deadline_time_scale

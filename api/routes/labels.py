@@ -14,31 +14,27 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
 from access.roles import Principal
 from api.audit import AuditDep
 from api.auth import forbidden, require
-from api.complaint_producer import BrokerUnavailable
-from api.label_producer import LabelProducer
-from api.routes.stats import StatsPoolDep
+from api.clickhouse_pool import run_query
+from api.deps import ClickHouseDep, ProducerDep
+from api.event_producer import BrokerUnavailable, broker_unavailable
 from api.taxonomy_source import TaxonomyDep
 from events.label_records import LabelEvent
+from events.topic_names import LABELS
 from online_models import UnknownLabelError
-from storage.clickhouse import ArchivedLabel, DriverExecutor, ExecutorPool, archive_labels, complaint_text
+from storage.clickhouse import ArchivedLabel, ClickHouseExecutor, ExecutorPool, archive_labels, complaint_text
 
 __all__ = ["LabelAccepted", "LabelIn", "router"]
 
 log = logging.getLogger(__name__)
-
-#: Longest wait for ClickHouse to connect when looking up the complaint's text.
-LOOKUP_CONNECT_TIMEOUT_S = 2.0
 
 ComplaintId = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$", description="The complaint's id.")
@@ -46,16 +42,7 @@ ComplaintId = Annotated[
 Labeller = Annotated[Principal, Depends(require("labels.write"))]
 
 
-@asynccontextmanager
-async def _producer_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    app.state.label_producer = LabelProducer(app.state.settings)
-    try:
-        yield
-    finally:
-        await app.state.label_producer.stop()
-
-
-router = APIRouter(prefix="/api/v1/complaints", tags=["labels"], lifespan=_producer_lifespan)
+router = APIRouter(prefix="/api/v1/complaints", tags=["labels"])
 
 
 class LabelIn(BaseModel):
@@ -70,6 +57,11 @@ class LabelIn(BaseModel):
     )
 
 
+class StoredText(NamedTuple):
+    text: str | None
+    exists: bool
+
+
 class LabelAccepted(BaseModel):
     label_id: str
     complaint_id: str
@@ -79,19 +71,12 @@ class LabelAccepted(BaseModel):
     labelled_at: float
 
 
-def _lookup_text(clickhouse_url: str, complaint_id: str, *, regulator_only: bool) -> str | None:
-    """The complaint's text; for a regulator-only caller, 403 when it is stored but not forwarded."""
-    executor = DriverExecutor.from_url(clickhouse_url, connect_timeout=LOOKUP_CONNECT_TIMEOUT_S)
-    try:
-        text = complaint_text(executor, complaint_id, regulator_only=regulator_only)
-        if text is None and regulator_only and complaint_text(executor, complaint_id) is not None:
-            raise forbidden(
-                "role 'regulator_desk' may label only regulator-forwarded complaints;"
-                f" {complaint_id!r} is not one"
-            )
-        return text
-    finally:
-        executor.close()
+def _stored_text(executor: ClickHouseExecutor, complaint_id: str, *, regulator_only: bool) -> StoredText:
+    """The complaint's text as the caller may label it, and whether the complaint is stored at all."""
+    text = complaint_text(executor, complaint_id, regulator_only=regulator_only)
+    if text is None and regulator_only:
+        return StoredText(None, complaint_text(executor, complaint_id) is not None)
+    return StoredText(text, text is not None)
 
 
 @router.post(
@@ -107,10 +92,10 @@ def _lookup_text(clickhouse_url: str, complaint_id: str, *, regulator_only: bool
 async def label_complaint(
     complaint_id: ComplaintId,
     body: LabelIn,
-    request: Request,
+    producer: ProducerDep,
     taxonomy: TaxonomyDep,
     principal: Labeller,
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
     audit: AuditDep,
 ) -> LabelAccepted:
     """Accept a label; 202 once the broker has it. The model learns it within seconds."""
@@ -120,19 +105,19 @@ async def label_complaint(
         raise RequestValidationError(
             [{"loc": ["body", exc.field], "type": f"unknown_{exc.field}", "msg": str(exc)}]
         ) from None
-    settings = request.app.state.settings
-    try:
-        text = await asyncio.to_thread(
-            _lookup_text, settings.clickhouse_url, complaint_id, regulator_only=principal.regulator_only
+    stored = await run_query(
+        pool,
+        _stored_text,
+        complaint_id,
+        regulator_only=principal.regulator_only,
+        unavailable="ClickHouse (looking the complaint up)",
+    )
+    if stored.text is None and stored.exists:
+        raise forbidden(
+            "role 'regulator_desk' may label only regulator-forwarded complaints;"
+            f" {complaint_id!r} is not one"
         )
-    except HTTPException:
-        raise
-    except Exception as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"cannot look the complaint up in ClickHouse ({type(exc).__name__}); retry",
-            headers={"Retry-After": "5"},
-        ) from exc
+    text = stored.text
     if text is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
@@ -149,11 +134,9 @@ async def label_complaint(
         labelled_at=time.time(),
     )
     try:
-        await request.app.state.label_producer.send(label)
+        await producer.send(LABELS, label.model_dump_json().encode(), key=complaint_id.encode())
     except BrokerUnavailable as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "5"}
-        ) from exc
+        raise broker_unavailable(exc, "the label") from exc
     await _archive(pool, label)
     detail = {"label_id": label.label_id, "dimension": label.dimension, "tag": label.tag, "who": label.who}
     await audit(principal, "label.create", complaint_id, detail)
@@ -162,14 +145,7 @@ async def label_complaint(
 
 async def _archive(pool: ExecutorPool, label: LabelEvent) -> None:
     """Record the accepted label in ClickHouse for the review queue; a failure only logs."""
-    archived = ArchivedLabel(
-        label_id=label.label_id,
-        complaint_id=label.complaint_id,
-        dimension=label.dimension,
-        tag=label.tag,
-        who=label.who,
-        labelled_at=label.labelled_at,
-    )
+    archived = ArchivedLabel(**label.model_dump(exclude={"text"}))  # the text stays in ``complaints``
     try:
         await asyncio.to_thread(pool.run, archive_labels, [archived])
     except Exception as exc:

@@ -14,14 +14,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from access.roles import Principal
 from api.auth import require
-from api.deps import SettingsDep
-from api.routes.stats import StatsPoolDep, run_query
+from api.clickhouse_pool import run_query
+from api.deps import ClickHouseDep, SettingsDep
 from api.taxonomy_source import TaxonomyDep
-from api.time_ranges import invalid_query
+from api.time_ranges import EpochSeconds, invalid_query
 from online_models import DimensionSpec, Taxonomy, UnknownLabelError
 from storage.clickhouse import MAX_REVIEW_ITEMS, review_queue
 
@@ -53,8 +53,10 @@ class DimensionOut(BaseModel):
 
 
 class ReviewItemOut(BaseModel):
-    complaint_id: str
-    received_at: float = Field(description="Epoch seconds (UTC).")
+    model_config = ConfigDict(from_attributes=True)  # of review_queries.ReviewItem
+
+    complaint_id: str = Field(validation_alias="event_id")
+    received_at: EpochSeconds = Field(description="Epoch seconds (UTC).")
     channel: str
     text: str = Field(description="The complaint text as stored (customer text: show it as text).")
     regulator_forwarded: bool
@@ -103,7 +105,7 @@ def _dimension(taxonomy: Taxonomy, dimension_id: str) -> DimensionSpec:
     },
 )
 async def review(
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
     settings: SettingsDep,
     taxonomy: TaxonomyDep,
     principal: Reviewer,
@@ -121,20 +123,7 @@ async def review(
         dimension=_dimension_out(spec),
         since=since,
         regulator_only=regulator_only,
-        items=[
-            ReviewItemOut(
-                complaint_id=item.event_id,
-                received_at=item.received_at.timestamp(),
-                channel=item.channel,
-                text=item.text,
-                regulator_forwarded=item.regulator_forwarded,
-                tag=item.tag,
-                confidence=item.confidence,
-                margin=item.margin,
-                model_version=item.model_version,
-            )
-            for item in items
-        ],
+        items=[ReviewItemOut.model_validate(item) for item in items],
     )
 
 

@@ -6,93 +6,48 @@ Thin views: validate, run one storage query in a worker thread with a pooled exe
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from access.roles import Principal
+from api.analytics_models import ComplianceOut, HotTagOut
 from api.auth import require
-from api.deps import SettingsDep
-from api.time_ranges import Since, Until, invalid_query, time_range
-from storage.clickhouse import DriverExecutor, apply_migrations
+from api.clickhouse_pool import run_query
+from api.deps import ClickHouseDep, SettingsDep
+from api.query_params import Channel, Line, RollupFilterDep
+from api.time_ranges import EpochSeconds, Since, Until, time_range
 from storage.clickhouse.analytics_deadlines import deadline_compliance, regulator_cases
 from storage.clickhouse.analytics_filters import Granularity, RollupFilter
-from storage.clickhouse.analytics_pool import ExecutorPool
 from storage.clickhouse.analytics_series import volume_series
 from storage.clickhouse.analytics_topics import branch_tag_matrix, hot_tags
 
-__all__ = ["StatsPoolDep", "parse_tags", "router", "run_query"]
-
-log = logging.getLogger(__name__)
+__all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 
 #: Volume, hot tags and the branch matrix: the monitoring room (the matrix in access/roles.py).
 StatsReader = Depends(require("stats.read"))
 
-R = TypeVar("R")
 #: A tag reference: ``dimension:tag``.
 TAG_REF = r"^[^:\s]{1,64}:[^\s]{1,128}$"
 MAX_TAGS = 20
 
 
-def _pool(request: Request) -> ExecutorPool:
-    """The stats' ClickHouse pool, made on first use (one executor per concurrent query)."""
-    pool = getattr(request.app.state, "stats_clickhouse", None)
-    if pool is None:
-        settings = request.app.state.settings
-        pool = ExecutorPool(partial(_connect, settings.clickhouse_url, set()), settings.stats_pool_size)
-        request.app.state.stats_clickhouse = pool
-    return pool
+def _parse_tags(refs: list[str]) -> dict[str, tuple[str, ...]]:
+    """``["d:t1", "d:t2"]`` -> ``{"d": ("t1", "t2")}``.
 
-
-def _connect(url: str, migrated: set[str]) -> DriverExecutor:
-    """An executor on a database with the current schema: the first connection applies the
-    migrations (idempotent, as workers do at start), so the stats answer before any worker ran."""
-    executor = DriverExecutor.from_url(url)
-    if url not in migrated:
-        try:
-            apply_migrations(executor)
-        except Exception:
-            executor.close()
-            raise
-        migrated.add(url)
-    return executor
-
-
-StatsPoolDep = Annotated[ExecutorPool, Depends(_pool)]
-
-
-async def run_query(pool: ExecutorPool, fn: Callable[..., R], **kwargs: Any) -> R:
-    """``fn(executor, **kwargs)`` in a thread; ValueError -> 422, anything else from ClickHouse -> 503."""
-    try:
-        return await asyncio.to_thread(pool.run, fn, **kwargs)
-    except ValueError as exc:
-        raise invalid_query(None, str(exc)) from exc
-    except Exception as exc:
-        log.warning("analytics query %s failed: %r", getattr(fn, "__name__", fn), exc)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "ClickHouse is unavailable") from exc
-
-
-def parse_tags(refs: list[str]) -> dict[str, tuple[str, ...]]:
-    """``["d:t1", "d:t2"]`` -> ``{"d": ("t1", "t2")}``."""
+    >>> _parse_tags(["cause:fees", "cause:rude", "product:card"])
+    {'cause': ('fees', 'rude'), 'product': ('card',)}
+    """
     tags: dict[str, list[str]] = {}
     for ref in refs:
         dimension, _, tag = ref.partition(":")
         tags.setdefault(dimension, []).append(tag)
     return {d: tuple(t) for d, t in tags.items()}
-
-
-Channel = Annotated[str | None, Query(max_length=64)]
-Branch = Annotated[str | None, Query(max_length=64)]
-Line = Annotated[str | None, Query(max_length=64)]
 
 
 # -- volume over time ---------------------------------------------------------------------------------
@@ -113,16 +68,14 @@ class VolumeOut(BaseModel):
 
 @router.get("/volume", response_model=VolumeOut, dependencies=[StatsReader])
 async def volume(
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
+    where: RollupFilterDep,
     since: Since = None,
     until: Until = None,
     tag: Annotated[
         list[Annotated[str, Query(pattern=TAG_REF)]] | None,
         Query(description="`dimension:tag`, repeatable; none: all complaints.", max_length=MAX_TAGS),
     ] = None,
-    channel: Channel = None,
-    branch: Branch = None,
-    line: Line = None,
     granularity: Annotated[
         Granularity | None, Query(description="Default from the range: minute <= 6 h, hour <= 7 d, day.")
     ] = None,
@@ -134,8 +87,8 @@ async def volume(
         volume_series,
         since=start,
         until=end,
-        tags=parse_tags(tag or []),
-        where=RollupFilter(channel, branch, line),
+        tags=_parse_tags(tag or []),
+        where=where,
         granularity=granularity,
     )
     return VolumeOut(
@@ -150,14 +103,6 @@ async def volume(
 
 
 # -- hot topics ---------------------------------------------------------------------------------------
-class HotTagOut(BaseModel):
-    dimension: str
-    tag: str
-    count: int
-    previous: int = Field(description="Count in the period of the same length just before.")
-    growth: float | None = Field(description="(count - previous) / previous; null when previous is 0.")
-
-
 class HotTagsOut(BaseModel):
     since: datetime
     until: datetime
@@ -166,7 +111,8 @@ class HotTagsOut(BaseModel):
 
 @router.get("/hot-tags", response_model=HotTagsOut, dependencies=[StatsReader])
 async def hot(
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
+    where: RollupFilterDep,
     since: Since = None,
     until: Until = None,
     dimension: Annotated[str | None, Query(max_length=64, description="Default: every dimension.")] = None,
@@ -174,9 +120,6 @@ async def hot(
     order: Annotated[
         Literal["count", "growth"], Query(description="Rank by count or by increase.")
     ] = "count",
-    channel: Channel = None,
-    branch: Branch = None,
-    line: Line = None,
 ) -> HotTagsOut:
     """Top tags in the range (default: the last hour) with growth against the period before."""
     start, end = time_range(since, until, timedelta(hours=1))
@@ -188,15 +131,12 @@ async def hot(
         dimension=dimension,
         limit=limit,
         order=order,
-        where=RollupFilter(channel, branch, line),
+        where=where,
     )
     return HotTagsOut(
         since=start,
         until=end,
-        tags=[
-            HotTagOut(dimension=h.dimension, tag=h.tag, count=h.count, previous=h.previous, growth=h.growth)
-            for h in rows
-        ],
+        tags=[HotTagOut.model_validate(h) for h in rows],
     )
 
 
@@ -212,7 +152,7 @@ class MatrixOut(BaseModel):
 
 @router.get("/branch-tag-matrix", response_model=MatrixOut, dependencies=[StatsReader])
 async def matrix(
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
     dimension: Annotated[str, Query(min_length=1, max_length=64)],
     since: Since = None,
     until: Until = None,
@@ -244,16 +184,6 @@ async def matrix(
 
 
 # -- deadlines --------------------------------------------------------------------------------------------
-class ComplianceOut(BaseModel):
-    kind: Literal["responded", "resolved", "closed"]
-    target_s: int
-    received: int
-    met: int
-    late: int
-    overdue: int = Field(description="Past the target without the milestone.")
-    share: float | None = Field(description="met / (met + late + overdue); null when nothing is due yet.")
-
-
 class CompliancesOut(BaseModel):
     since: datetime
     until: datetime
@@ -263,7 +193,7 @@ class CompliancesOut(BaseModel):
 
 @router.get("/deadline-compliance", response_model=CompliancesOut)
 async def compliance(
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
     settings: SettingsDep,
     principal: Annotated[Principal, Depends(require("compliance.read"))],
     since: Since = None,
@@ -288,34 +218,27 @@ async def compliance(
         since=start,
         until=end,
         regulator_only=regulator_only,
-        deadlines=[
-            ComplianceOut(
-                kind=f.kind,  # type: ignore[arg-type]
-                target_s=f.target_s,
-                received=f.received,
-                met=f.met,
-                late=f.late,
-                overdue=f.overdue,
-                share=f.share,
-            )
-            for f in figures
-        ],
+        deadlines=[ComplianceOut.model_validate(f) for f in figures],
     )
 
 
 class DeadlineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # of analytics_deadlines.DeadlineState
+
     kind: Literal["responded", "resolved", "closed"]
     target_s: int
-    due_at: float
-    reached_at: float | None
+    due_at: EpochSeconds
+    reached_at: EpochSeconds | None
     state: Literal["met", "late", "breached", "warning", "paused", "open"]
     remaining_s: float = Field(description="Seconds left (negative: overdue); for a reached one, the margin.")
 
 
 class RegulatorCaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # of analytics_deadlines.RegulatorCase
+
     event_id: str
     regulator_ref: str
-    received_at: float
+    received_at: EpochSeconds
     channel: str
     branch: str
     excerpt: str = Field(description="The start of the complaint text (customer text: show as text).")
@@ -332,7 +255,7 @@ class RegulatorCasesOut(BaseModel):
     "/regulator-cases", response_model=RegulatorCasesOut, dependencies=[Depends(require("regulator.read"))]
 )
 async def regulator(
-    pool: StatsPoolDep,
+    pool: ClickHouseDep,
     settings: SettingsDep,
     since: Since = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
@@ -350,27 +273,5 @@ async def regulator(
     )
     return RegulatorCasesOut(
         now=now,
-        cases=[
-            RegulatorCaseOut(
-                event_id=c.event_id,
-                regulator_ref=c.regulator_ref,
-                received_at=c.received_at.timestamp(),
-                channel=c.channel,
-                branch=c.branch,
-                excerpt=c.excerpt,
-                tags=c.tags,
-                deadlines=[
-                    DeadlineOut(
-                        kind=d.kind,  # type: ignore[arg-type]
-                        target_s=d.target_s,
-                        due_at=d.due_at.timestamp(),
-                        reached_at=d.reached_at.timestamp() if d.reached_at else None,
-                        state=d.state,
-                        remaining_s=d.remaining_s,
-                    )
-                    for d in c.deadlines
-                ],
-            )
-            for c in cases
-        ],
+        cases=[RegulatorCaseOut.model_validate(c) for c in cases],
     )

@@ -8,22 +8,18 @@ there directly, in the same JSON); the worker applies it to the complaint's dead
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, status
+from fastapi import APIRouter, Depends, Path, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import require
-from api.deps import RedactorDep
+from api.deps import ProducerDep, RedactorDep
+from api.event_producer import BrokerUnavailable, broker_unavailable
 from events.ticket_records import TicketEvent
 from events.topic_names import TICKETS
 
@@ -41,28 +37,10 @@ ComplaintId = Annotated[
 ]
 
 
-@asynccontextmanager
-async def _producer_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """A producer of its own for ``tickets`` (ticket events are few; no batching needed)."""
-    settings = app.state.settings
-    app.state.ticket_producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        acks=1 if settings.broker_kind == "tansu" else "all",
-        request_timeout_ms=int(settings.produce_timeout_s * 1000),
-    )
-    app.state.ticket_producer_started = False
-    try:
-        yield
-    finally:
-        if app.state.ticket_producer_started:
-            await app.state.ticket_producer.stop()
-
-
 router = APIRouter(
     prefix="/api/v1/complaints",
     tags=["complaints"],
     dependencies=[Depends(require("tickets.write"))],
-    lifespan=_producer_lifespan,
 )
 
 
@@ -108,35 +86,11 @@ class TicketEventAccepted(BaseModel):
     at: float
 
 
-async def _send(request: Request, event: TicketEvent) -> None:
-    state = request.app.state
-    settings = state.settings
-    try:
-        if not state.ticket_producer_started:
-            await asyncio.wait_for(state.ticket_producer.start(), settings.produce_timeout_s)
-            state.ticket_producer_started = True
-        await asyncio.wait_for(
-            state.ticket_producer.send_and_wait(
-                settings.topic(TICKETS),
-                key=event.complaint_id.encode(),
-                value=event.model_dump_json().encode(),
-            ),
-            settings.produce_timeout_s,
-        )
-    except (KafkaError, OSError, TimeoutError) as exc:
-        log.error("broker did not take ticket event %s: %s", event.event_id, exc)
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "the message broker did not acknowledge in time; the event was not accepted, retry it",
-            headers={"Retry-After": "5"},
-        ) from exc
-
-
 @router.post(
     "/{complaint_id}/events", status_code=status.HTTP_202_ACCEPTED, response_model=TicketEventAccepted
 )
 async def post_ticket_event(
-    complaint_id: ComplaintId, body: TicketEventIn, request: Request, redactor: RedactorDep
+    complaint_id: ComplaintId, body: TicketEventIn, producer: ProducerDep, redactor: RedactorDep
 ) -> TicketEventAccepted:
     """Record a handling event; 202 once the broker has it. 422 names what is wrong with it."""
     now = time.time()
@@ -155,5 +109,9 @@ async def post_ticket_event(
         deadlines=tuple(body.deadlines) if body.deadlines else None,
         limit_days=body.limit_days,
     )
-    await _send(request, event)
+    try:
+        await producer.send(TICKETS, event.model_dump_json().encode(), key=complaint_id.encode())
+    except BrokerUnavailable as exc:
+        log.error("broker did not take ticket event %s", event.event_id)
+        raise broker_unavailable(exc, "the event") from exc
     return TicketEventAccepted(event_id=event.event_id, complaint_id=complaint_id, kind=body.kind, at=at)

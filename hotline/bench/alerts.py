@@ -18,7 +18,6 @@ import statistics
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import websockets
@@ -27,6 +26,7 @@ from aiokafka import AIOKafkaProducer
 from config.settings import Settings
 from events.ticket_records import TicketEvent
 from events.topic_names import TICKETS
+from hotline.api_client import api_client, ws_url
 from hotline.bench.ingest_client import IngestClient
 from hotline.bench.load_stats import percentile
 
@@ -46,7 +46,6 @@ async def run_alerts_bench(
     settings: Settings, *, rate: float, seconds: float, keep: bool = False
 ) -> dict[str, Any]:
     run = uuid.uuid4().hex[:10]
-    token = settings.api_token.get_secret_value() if settings.api_token else ""
     total = int(rate * seconds)
     posted_at: dict[str, float] = {}
     received_at: dict[str, float] = {}
@@ -54,8 +53,7 @@ async def run_alerts_bench(
     alert_ids: dict[str, str] = {}
     duplicates = 0
     failures = 0
-    query = urlencode({"token": token, "role": "regulator_desk"})
-    ws_url = f"ws://{settings.api_host}:{settings.api_port}/ws/alerts?{query}"
+    alerts_feed = ws_url(settings, "/ws/alerts", role="regulator_desk")
 
     async def listen(ws: Any) -> None:
         nonlocal duplicates
@@ -94,10 +92,8 @@ async def run_alerts_bench(
                 log.error("ingest failed: %s", answer)
 
     async with (
-        websockets.connect(ws_url, max_size=1 << 22) as ws,
-        httpx.AsyncClient(
-            base_url=settings.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-        ) as http,
+        websockets.connect(alerts_feed, max_size=1 << 22) as ws,
+        api_client(settings, timeout=30) as http,
     ):
         listener = asyncio.ensure_future(listen(ws))
         queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=CONCURRENCY * 4)

@@ -35,6 +35,7 @@ import websockets
 
 from asr import frame_bytes, split_frames
 from config.settings import Settings
+from hotline.api_client import call_url
 from hotline.bench.asr_quality import transcript_quality
 from hotline.bench.asr_speech import KOREAN_SENTENCES, synthesize_speech
 from hotline.bench.load_stats import percentile
@@ -101,7 +102,6 @@ async def _level(
     stagger_s: float,
     pids: dict[str, int | None],
 ) -> dict[str, Any]:
-    token = settings.api_token.get_secret_value() if settings.api_token else ""
     size = frame_bytes(SAMPLE_RATE, FRAME_S)
     all_frames = list(split_frames(pcm, size))
     per_call = int(seconds / FRAME_S)
@@ -123,7 +123,7 @@ async def _level(
         # Each call starts elsewhere in the speech, and frames of different calls are spread evenly.
         first = (i * len(all_frames)) // max(n, 1)
         frames = [all_frames[(first + k) % len(all_frames)] for k in range(per_call)]
-        url = f"ws://{settings.api_host}:{settings.api_port}/ws/calls/bench-{run}-{n}-{i}?token={token}"
+        url = call_url(settings, f"bench-{run}-{n}-{i}")
         calls.append(_one_call(url, frames, 0.5 + i * stagger_s + (i % 5) * FRAME_S / 5, streams[i]))
     started = time.monotonic()
     load_before = os.getloadavg()[0]

@@ -23,6 +23,7 @@ import websockets
 
 from asr import frame_bytes, split_frames
 from config.settings import Settings
+from hotline.api_client import call_url
 from hotline.bench.asr_speech import KOREAN_SENTENCES, synthesize_speech
 
 __all__ = ["HOW_MADE", "transcript_quality"]
@@ -62,7 +63,6 @@ async def transcript_quality(
     settings: Settings, sentences: Sequence[str] = KOREAN_SENTENCES
 ) -> dict[str, Any]:
     """WER and CER of free decoding and of decoding with the sentences as a phrase list."""
-    token = settings.api_token.get_secret_value() if settings.api_token else ""
     run = uuid.uuid4().hex[:8]
     references = list(sentences)
     speech = [synthesize_speech([s], sample_rate=SAMPLE_RATE, pause_s=0.6) for s in references]
@@ -71,8 +71,7 @@ async def transcript_quality(
         label = mode.replace("_", "-")  # call ids allow letters, digits and ._:-
         hypotheses = []
         for i, pcm in enumerate(speech):
-            url = f"ws://{settings.api_host}:{settings.api_port}/ws/calls/wer-{run}-{label}-{i}?token={token}"
-            hypotheses.append(await _transcribe(url, pcm, config))
+            hypotheses.append(await _transcribe(call_url(settings, f"wer-{run}-{label}-{i}"), pcm, config))
         examples = list(zip(references, hypotheses, strict=True))[:2]
         out[mode] = {**_rates(references, hypotheses), "examples": examples}
     return out

@@ -15,6 +15,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from config.settings import Settings
+from hotline.api_client import auth_headers
 from hotline.bench.stack_processes import StackProcess, cpu_seconds, stack_processes
 from hotline.launcher import WORKER_METRICS_PORT_OFFSETS
 
@@ -44,11 +45,10 @@ def _stages(settings: Settings, label: str) -> dict[str, float]:
     if settings.worker_metrics_port == 0:
         return {}
     port = settings.worker_metrics_port + _WORKER_PORT_OFFSETS[label]
-    token = settings.api_token.get_secret_value() if settings.api_token else ""
     try:
         response = httpx.get(
             f"http://{settings.worker_metrics_host}:{port}/metrics",
-            headers={"Authorization": f"Bearer {token}"},
+            headers=auth_headers(settings),
             timeout=5.0,
         )
         response.raise_for_status()

@@ -11,6 +11,8 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
+import numpy
+
 __all__ = ["MIN_JUDGED_S", "RssThreshold", "latency_summary", "percentile", "rss_growth", "slope_per_10min"]
 
 _TEN_MINUTES_S = 600.0
@@ -19,17 +21,17 @@ MIN_JUDGED_S = 100.0
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank ``q`` quantile (0..1) of ``values``; None when there are none.
+    """The ``q`` quantile (0..1) of ``values``, an observed value (numpy's ``higher`` method: a p99
+    is a latency some request really had); None when there are none.
 
     Examples
     --------
     >>> percentile([3.0, 1.0, 2.0, 4.0], 0.5), percentile([3.0, 1.0, 2.0, 4.0], 0.99), percentile([], 0.5)
     (3.0, 4.0, None)
     """
-    if not values:
+    if not len(values):
         return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return float(numpy.percentile(values, q * 100, method="higher"))
 
 
 def latency_summary(values: Sequence[float]) -> dict[str, float | None]:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from config.settings import Settings
+from hotline.api_client import api_client
 from hotline.bench.cpu_accounting import cpu_per_complaint, take_cpu_snapshot
 from hotline.bench.ingest_client import IngestClient
 from hotline.bench.load_stats import percentile
@@ -41,7 +42,6 @@ async def run_pipeline_bench(
     branch = f"bench-{run}"
     texts = [t for group in read_texts(settings.bootstrap_data).values() for t in group]
     visibility = RowVisibility(settings, run=run, branch=branch, poll_s=POLL_S)
-    token = settings.api_token.get_secret_value() if settings.api_token else ""
     queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=CONCURRENCY * 2)
     accepted = failures = 0
 
@@ -69,9 +69,7 @@ async def run_pipeline_bench(
     cpu_before = take_cpu_snapshot(settings, processes)
     visibility.start()
     started = time.time()
-    async with httpx.AsyncClient(
-        base_url=settings.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=30.0
-    ) as client:
+    async with api_client(settings, timeout=30.0) as client:
         ingest = IngestClient(client)
         senders = [asyncio.ensure_future(sender(ingest)) for _ in range(CONCURRENCY)]
         for first in range(0, events, batch):

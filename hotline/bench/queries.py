@@ -1,16 +1,11 @@
 """``hotline bench queries``: the analytics queries over millions of stored complaints, median and p95.
 
-The complaints are generated inside ClickHouse (``INSERT ... SELECT`` from ``numbers()``) into a
+The complaints are generated inside ClickHouse (from ``numbers()``, see ``bench_data``) into a
 database of their own (``<database>_bench``), so the real data is never touched and loading 10
 million rows takes a minute or two rather than hours through the pipeline. They go through the
 same migrations and materialized views as real rows, so the rollups are filled exactly as in
 production. A database already holding the requested number of rows is reused (``--reload`` forces
-a fresh load).
-
-Synthetic shape: received times spread over ``days`` with a daily curve, three tag dimensions with
-skewed tags (77 intents, 10 business lines, 12 causes), 7 channels (the simulator's mix), 40
-branches, 3 lines, ~3% regulator-forwarded; ticket events (responded/resolved/closed, some late) for every
-regulator-forwarded complaint and one in ten others.
+a fresh load). The synthetic rows and their shape: :mod:`storage.clickhouse.bench_data`.
 """
 
 from __future__ import annotations
@@ -28,85 +23,18 @@ from storage.clickhouse.analytics_deadlines import deadline_compliance, regulato
 from storage.clickhouse.analytics_exports import daily_figures
 from storage.clickhouse.analytics_series import volume_series
 from storage.clickhouse.analytics_topics import branch_tag_matrix, hot_tags
+from storage.clickhouse.bench_data import latest_received_at, load_bench_data, stored_rows
 from storage.clickhouse.executor import ClickHouseExecutor
-from storage.clickhouse.schema import COMPLAINT_COLUMNS
+from storage.clickhouse.server_admin import drop_database, server_version
 
 __all__ = ["load_bench_data", "run_queries_bench"]
 
 log = logging.getLogger(__name__)
 
-#: Rows per INSERT ... SELECT: bounds the server's memory for the views' GROUP BY.
-LOAD_CHUNK = 500_000
 #: A bulk load statement may run long; queries are timed separately.
 LOAD_TIMEOUT_S = 900.0
 WARMUP_RUNS = 2
 TARGET_MS = 200.0
-
-# Per-row expressions over `number` (n) and the parameters start, span and total.
-_RECEIVED = (
-    "toDateTime(%(start)s + intDiv(number * %(span)s, %(total)s) + (cityHash64(number, 1) %% 600) - 300)"
-)
-_COMPLAINT_SELECT = f"""
-SELECT
-    concat('bench-', toString(number)) AS event_id,
-    {_RECEIVED} AS received_at,
-    received_at AS classified_at,
-    multiIf(cityHash64(number, 2) %% 100 < 40, 'phone', cityHash64(number, 2) %% 100 < 60, 'app',
-            cityHash64(number, 2) %% 100 < 75, 'web', cityHash64(number, 2) %% 100 < 87, 'wechat',
-            cityHash64(number, 2) %% 100 < 92, 'email', cityHash64(number, 2) %% 100 < 98, 'branch',
-            'regulator') AS channel,
-    concat('branch-', toString(cityHash64(number, 3) %% 40)) AS branch,
-    ['95555-1', '95555-2', '95555-vip'][(cityHash64(number, 4) %% 3) + 1] AS line,
-    '' AS product_hint,
-    hex(cityHash64(number, 5)) AS customer_ref_hash,
-    toUInt8(channel = 'regulator' OR cityHash64(number, 6) %% 100 = 0) AS regulator_forwarded,
-    if(regulator_forwarded = 1, concat('12378-', toString(number)), '') AS regulator_ref,
-    concat('synthetic complaint number ', toString(number)) AS text,
-    ['banking77', 'business_line', 'cause'] AS tag_dimensions,
-    [
-        concat('intent_', toString(toUInt32(pow((cityHash64(number, 7) %% 1000) / 1000, 2) * 77))),
-        concat('line_', toString(toUInt32(pow((cityHash64(number, 8) %% 1000) / 1000, 2) * 10))),
-        concat('cause_', toString(toUInt32(pow((cityHash64(number, 9) %% 1000) / 1000, 2) * 12)))
-    ] AS tags,
-    [toFloat32(0.9), toFloat32(0.8), toFloat32(0.7)] AS tag_confidences,
-    ['model', 'model', 'model'] AS tag_sources,
-    'bench' AS model_version,
-    toFloat32((cityHash64(number, 10) %% 100) / 100) AS risk,
-    [toFloat32((cityHash64(number, 11) %% 1000) / 1000), toFloat32(0.5), toFloat32(0.4)] AS tag_margins
-FROM (SELECT number + %(offset)s AS number FROM numbers(%(count)s))
-"""
-# (``numbers(offset, count)`` is newer than 18.16, hence the subquery adding the offset.)
-_COMPLAINT_INSERT = f"INSERT INTO complaints ({', '.join(COMPLAINT_COLUMNS)})" + _COMPLAINT_SELECT
-# Milestones of a ticket, offsets in seconds: response 5-95 min, resolution 6-66 h, decision 1-19 days.
-_TICKET_INSERT = """
-INSERT INTO ticket_events (event_id, complaint_id, kind, at, received_at, regulator_forwarded, regulator_ref)
-SELECT concat(event_id, '-', kind), event_id, kind, received_at + delay, received_at,
-       regulator_forwarded, regulator_ref
-FROM complaints
-ARRAY JOIN
-    ['responded', 'resolved', 'closed'] AS kind,
-    [300 + cityHash64(event_id, 1) %% 5400, 21600 + cityHash64(event_id, 2) %% 216000,
-     86400 + cityHash64(event_id, 3) %% 1555200] AS delay
-WHERE (regulator_forwarded = 1 OR cityHash64(event_id) %% 10 = 0)
-  AND received_at + delay < %(end)s
-"""
-
-
-def load_bench_data(executor: ClickHouseExecutor, *, complaints: int, days: int, end: datetime) -> float:
-    """Generate ``complaints`` rows over the ``days`` before ``end``; returns the seconds it took."""
-    started = time.monotonic()
-    span = days * 86400
-    start = int(end.timestamp()) - span
-    for offset in range(0, complaints, LOAD_CHUNK):
-        count = min(LOAD_CHUNK, complaints - offset)
-        executor.execute(
-            _COMPLAINT_INSERT,
-            {"start": start, "span": span, "total": complaints, "offset": offset, "count": count},
-        )
-        log.info("loaded %d of %d complaints", offset + count, complaints)
-    executor.execute(_TICKET_INSERT, {"end": end})
-    log.info("loaded ticket events in %.1f s total", time.monotonic() - started)
-    return time.monotonic() - started
 
 
 def _bench_executor(settings: Settings, database: str) -> DriverExecutor:
@@ -160,17 +88,16 @@ def run_queries_bench(
     executor = _bench_executor(settings, database)
     try:
         apply_migrations(executor)
-        stored = int(executor.execute("SELECT count() FROM complaints")[0][0])
+        stored = stored_rows(executor, "complaints")
         load_s = None
         if reload or stored != complaints:
             log.info("loading %d complaints into %s (found %d)", complaints, database, stored)
-            executor.execute(f"DROP DATABASE IF EXISTS {database}")
+            drop_database(executor, database)
             executor = _bench_executor(settings, database)
             apply_migrations(executor)
             end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
             load_s = round(load_bench_data(executor, complaints=complaints, days=days, end=end), 1)
-        latest = executor.execute("SELECT max(received_at) FROM complaints")[0][0]
-        end = latest.astimezone(UTC) + timedelta(seconds=1)
+        end = latest_received_at(executor) + timedelta(seconds=1)
         results: dict[str, dict[str, float]] = {}
         for name, fn in _queries(end).items():
             timings = _timings(fn, executor, runs)
@@ -181,9 +108,9 @@ def run_queries_bench(
                 "max_ms": round(ordered[-1], 1),
             }
             log.info("%s: median %.1f ms", name, results[name]["median_ms"])
-        version = executor.execute("SELECT version()")[0][0]
-        stored = int(executor.execute("SELECT count() FROM complaints")[0][0])
-        tickets = int(executor.execute("SELECT count() FROM ticket_events")[0][0])
+        version = server_version(executor)
+        stored = stored_rows(executor, "complaints")
+        tickets = stored_rows(executor, "ticket_events")
     finally:
         executor.close()
     return {

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from config.settings import Settings
+from hotline.api_client import api_client
 from hotline.bench.asr_speech import KOREAN_SENTENCES, interleave, synthesize_speech, wav_bytes
 
 __all__ = ["run_recordings_bench"]
@@ -77,11 +78,8 @@ async def run_recordings_bench(
     pcm = conversation(seconds, channels)
     audio_s = len(pcm) / (2 * channels * SAMPLE_RATE)
     wav = wav_bytes(pcm, SAMPLE_RATE, channels=channels)
-    headers = (
-        {"Authorization": f"Bearer {settings.api_token.get_secret_value()}"} if settings.api_token else {}
-    )
     runs = []
-    async with httpx.AsyncClient(base_url=settings.api_url, headers=headers, timeout=60) as http:
+    async with api_client(settings, timeout=60) as http:
         for i in range(recordings):
             runs.append(await _one(http, wav, audio_s))
             log.info(

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from config.settings import Settings
+from hotline.api_client import api_client
 from hotline.bench.ingest_client import IngestClient
 from hotline.bench.load_stats import RssThreshold, latency_summary, rss_growth
 from hotline.bench.stack_processes import StackProcess, cpu_seconds, rss_mb, stack_processes
@@ -127,7 +128,6 @@ async def run_soak_bench(
     run = uuid.uuid4().hex[:10]
     branch = f"soak-{run}"
     texts = [t for group in read_texts(settings.bootstrap_data).values() for t in group]
-    token = settings.api_token.get_secret_value() if settings.api_token else ""
     total = int(rate * minutes * 60)
     processes = stack_processes(settings)
     if not any(p.label.startswith("worker") for p in processes):
@@ -214,12 +214,8 @@ async def run_soak_bench(
 
     ticker = asyncio.ensure_future(tick())
     requests: set[asyncio.Task[None]] = set()
-    async with httpx.AsyncClient(
-        base_url=settings.api_url,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=HTTP_TIMEOUT_S,
-        limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
-    ) as client:
+    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
+    async with api_client(settings, timeout=HTTP_TIMEOUT_S, limits=limits) as client:
         ingest = IngestClient(client)
         for first in range(0, total, batch):
             due = started + first / rate

@@ -18,7 +18,16 @@ from pathlib import Path
 from clickhouse_driver import Client
 
 from hotline.local_services.base import ServiceError, ServiceStatus
-from hotline.local_services.processes import log_tail, pid_alive, port_open, read_pid, spawn, stop_pid
+from hotline.local_services.processes import (
+    log_tail,
+    pid_alive,
+    port_open,
+    read_pid,
+    spawn,
+    stop_pid,
+    stop_tracked,
+)
+from storage.clickhouse.server_admin import server_version
 
 __all__ = ["server_command", "start", "status", "stop"]
 
@@ -86,9 +95,9 @@ def start(state_dir: Path, tcp_port: int, http_port: int) -> str:
 
 def stop(state_dir: Path) -> str:
     """SIGTERM the server we started (SIGKILL if it lingers); a no-op when none runs."""
-    if stop_pid(_pid_file(state_dir), timeout=STOP_TIMEOUT_S):
-        return f"{NAME}: stopped"
-    return f"{NAME}: not running (nothing to stop)"
+    return stop_tracked(
+        NAME, _pid_file(state_dir), idle="not running (nothing to stop)", timeout=STOP_TIMEOUT_S
+    )
 
 
 def status(state_dir: Path, tcp_port: int) -> ServiceStatus:
@@ -117,7 +126,7 @@ def _version(tcp_port: int) -> str | None:
         HOST, port=tcp_port, connect_timeout=1, send_receive_timeout=1.5, sync_request_timeout=1.5
     )
     try:
-        return str(client.execute("SELECT version()")[0][0])
+        return server_version(client)
     except Exception:  # any failure means "not a ClickHouse that answers", which is what we report
         return None
     finally:

@@ -21,7 +21,10 @@ __all__ = [
     "read_pid",
     "spawn",
     "spawn_listening",
+    "start_listening",
     "stop_pid",
+    "stop_tracked",
+    "tracked_files",
     "wait_for_port",
 ]
 
@@ -102,6 +105,22 @@ def spawn_listening(
     return pid
 
 
+def tracked_files(state_dir: Path, stem: str) -> tuple[Path, Path]:
+    """Pid file and log of a server we start: ``run/<stem>.pid`` and ``logs/<stem>.log`` in ``state_dir``."""
+    return state_dir / "run" / f"{stem}.pid", state_dir / "logs" / f"{stem}.log"
+
+
+def start_listening(
+    name: str, argv: Sequence[str], *, files: tuple[Path, Path], host: str, port: int, timeout: float
+) -> str:
+    """:func:`spawn_listening` with the ``(pid_file, log_file)`` pair; returns the ``services start`` line."""
+    pid_file, log_file = files
+    pid = spawn_listening(
+        name, argv, host=host, port=port, pid_file=pid_file, log_file=log_file, timeout=timeout
+    )
+    return f"{name}: started on {host}:{port} (pid {pid})"
+
+
 def stop_pid(pid_file: Path, *, timeout: float = 10.0) -> bool:
     """SIGTERM the recorded process, SIGKILL after ``timeout``; True when one was running."""
     pid = read_pid(pid_file)
@@ -119,6 +138,11 @@ def stop_pid(pid_file: Path, *, timeout: float = 10.0) -> bool:
             time.sleep(0.05)
     pid_file.unlink(missing_ok=True)
     return True
+
+
+def stop_tracked(name: str, pid_file: Path, *, idle: str, timeout: float = 10.0) -> str:
+    """:func:`stop_pid`, as the ``services stop`` line: stopped, or ``idle`` when none of ours ran."""
+    return f"{name}: stopped" if stop_pid(pid_file, timeout=timeout) else f"{name}: {idle}"
 
 
 def log_tail(log_file: Path, lines: int = 20) -> str:

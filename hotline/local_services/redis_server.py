@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import redis
 
 from hotline.local_services.base import ServiceError, ServiceStatus
-from hotline.local_services.processes import read_pid, spawn_listening, stop_pid
+from hotline.local_services.processes import read_pid, start_listening, stop_tracked, tracked_files
 
 __all__ = ["start", "status", "stop"]
 
@@ -25,7 +25,7 @@ def _answers(url: str) -> bool:
 
 
 def _paths(state_dir: Path) -> tuple[Path, Path]:
-    return state_dir / "run" / "redis.pid", state_dir / "logs" / "redis.log"
+    return tracked_files(state_dir, "redis")
 
 
 def start(state_dir: Path, url: str) -> str:
@@ -40,42 +40,32 @@ def start(state_dir: Path, url: str) -> str:
         )
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 6379
-    pid_file, log_file = _paths(state_dir)
     data_dir = state_dir / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
-    pid = spawn_listening(
-        NAME,
-        [
-            binary,
-            "--bind",
-            host,
-            "--port",
-            str(port),
-            "--save",
-            "",
-            # AOF as in docker-compose.yml: models, tokens and the alert stream survive a restart.
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "everysec",
-            "--dir",
-            str(data_dir),
-            "--daemonize",
-            "no",
-        ],
-        host=host,
-        port=port,
-        pid_file=pid_file,
-        log_file=log_file,
-        timeout=START_TIMEOUT_S,
-    )
-    return f"{NAME}: started on {host}:{port} (pid {pid})"
+    argv = [
+        binary,
+        "--bind",
+        host,
+        "--port",
+        str(port),
+        "--save",
+        "",
+        # AOF as in docker-compose.yml: models, tokens and the alert stream survive a restart.
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--dir",
+        str(data_dir),
+        "--daemonize",
+        "no",
+    ]
+    return start_listening(NAME, argv, files=_paths(state_dir), host=host, port=port, timeout=START_TIMEOUT_S)
 
 
 def stop(state_dir: Path) -> str:
     """Stop the Redis we started; one we reused is left alone."""
-    pid_file, _ = _paths(state_dir)
-    return f"{NAME}: stopped" if stop_pid(pid_file) else f"{NAME}: not started by us (left running)"
+    return stop_tracked(NAME, _paths(state_dir)[0], idle="not started by us (left running)")
 
 
 def status(state_dir: Path, url: str) -> ServiceStatus:

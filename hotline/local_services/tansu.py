@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hotline.local_services.base import ServiceError, ServiceStatus
-from hotline.local_services.processes import port_open, read_pid, spawn_listening, stop_pid
+from hotline.local_services.processes import port_open, read_pid, start_listening, stop_tracked, tracked_files
 
 __all__ = ["broker_binary", "start", "status", "stop"]
 
@@ -35,40 +35,30 @@ def broker_binary() -> str:
 
 
 def _paths(state_dir: Path) -> tuple[Path, Path]:
-    return state_dir / "run" / "tansu.pid", state_dir / "logs" / "tansu.log"
+    return tracked_files(state_dir, "tansu")
 
 
 def start(state_dir: Path, host: str, port: int) -> str:
     """Start the broker on ``host:port`` unless one already answers there."""
-    pid_file, log_file = _paths(state_dir)
     if port_open(host, port):
-        owner = "ours" if read_pid(pid_file) else "not started by us"
+        owner = "ours" if read_pid(_paths(state_dir)[0]) else "not started by us"
         return f"{NAME}: already listening on {host}:{port} ({owner})"
     url = f"tcp://{host}:{port}"
-    pid = spawn_listening(
-        NAME,
-        [
-            broker_binary(),
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-            "--storage-engine",
-            "memory://tansu/",
-        ],
-        host=host,
-        port=port,
-        pid_file=pid_file,
-        log_file=log_file,
-        timeout=START_TIMEOUT_S,
-    )
-    return f"{NAME}: started on {host}:{port} (pid {pid})"
+    argv = [
+        broker_binary(),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
+    return start_listening(NAME, argv, files=_paths(state_dir), host=host, port=port, timeout=START_TIMEOUT_S)
 
 
 def stop(state_dir: Path) -> str:
-    pid_file, _ = _paths(state_dir)
-    return f"{NAME}: stopped" if stop_pid(pid_file) else f"{NAME}: not running (nothing to stop)"
+    return stop_tracked(NAME, _paths(state_dir)[0], idle="not running (nothing to stop)")
 
 
 def status(state_dir: Path, host: str, port: int) -> ServiceStatus:

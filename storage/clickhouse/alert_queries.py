@@ -15,6 +15,7 @@ import orjson
 
 from alerts.routing import audiences_of
 from storage.clickhouse.alert_schema import ALERT_EVENT_COLUMNS
+from storage.clickhouse.analytics_filters import equal_conditions
 from storage.clickhouse.executor import ClickHouseExecutor
 
 __all__ = ["MAX_LIST", "alert_event_row", "alert_history", "insert_alert_events", "list_alerts"]
@@ -113,15 +114,7 @@ def list_alerts(
     if status:
         outer.append("status IN %(status)s")
         params["status"] = tuple(status)
-    if kind is not None:
-        outer.append("kind = %(kind)s")
-        params["kind"] = kind
-    if rule_id is not None:
-        outer.append("rule_id = %(rule_id)s")
-        params["rule_id"] = rule_id
-    if complaint_id is not None:
-        outer.append("complaint_id = %(complaint_id)s")
-        params["complaint_id"] = complaint_id
+    equal_conditions(outer, params, kind=kind, rule_id=rule_id, complaint_id=complaint_id)
     rows = executor.execute(
         "SELECT payload, event, stream_id FROM ("
         " SELECT alert_id, payload, event, stream_id, status, severity, regulator, escalated, audiences,"

@@ -22,6 +22,17 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, tz=UTC)
 
 
+def _window_params(since: float, until: float, lookback_s: float, bucket_seconds: int) -> dict[str, object]:
+    """The query parameters of a bucketed count over ``[since, until)`` and of the series seen
+    within ``lookback_s`` before ``until``."""
+    return {
+        "since": _dt(since),
+        "until": _dt(until),
+        "seen_since": _dt(min(since, until - lookback_s)),
+        "bucket": int(bucket_seconds),
+    }
+
+
 def first_minute(executor: ClickHouseExecutor) -> float | None:
     """Epoch seconds of the earliest minute with any complaint, or None when there is none."""
     rows = executor.execute("SELECT min(minute), count() FROM complaint_totals_minute")
@@ -44,13 +55,7 @@ def tag_bucket_counts(
     """The tags to watch (seen within ``lookback_s`` before ``until``) and their counts per bucket in
     ``[since, until)``; ``tags`` None means every tag of ``dimension``."""
     tag_filter = "" if tags is None else " AND tag IN %(tags)s"
-    params: dict[str, object] = {
-        "dimension": dimension,
-        "since": _dt(since),
-        "until": _dt(until),
-        "seen_since": _dt(min(since, until - lookback_s)),
-        "bucket": int(bucket_seconds),
-    }
+    params = {"dimension": dimension, **_window_params(since, until, lookback_s, bucket_seconds)}
     if tags is not None:
         params["tags"] = tuple(tags)
     known = executor.execute(
@@ -84,12 +89,7 @@ def group_bucket_counts(
     if field not in VOLUME_FIELDS:
         raise ValueError(f"field must be one of {VOLUME_FIELDS}")
     value_filter = "" if values is None else f" AND {field} IN %(values)s"
-    params: dict[str, object] = {
-        "since": _dt(since),
-        "until": _dt(until),
-        "seen_since": _dt(min(since, until - lookback_s)),
-        "bucket": int(bucket_seconds),
-    }
+    params = _window_params(since, until, lookback_s, bucket_seconds)
     if values is not None:
         params["values"] = tuple(values)
     known = executor.execute(

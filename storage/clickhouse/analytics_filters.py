@@ -21,6 +21,7 @@ __all__ = [
     "as_utc",
     "bucket_starts",
     "choose_granularity",
+    "equal_conditions",
     "floor_to",
     "tag_conditions",
 ]
@@ -129,9 +130,27 @@ def tag_conditions(tags: Mapping[str, tuple[str, ...]]) -> tuple[str, dict[str, 
     """
     if not tags or not all(tags.values()):
         raise ValueError("at least one tag per dimension is needed")
-    parts, params = [], {}
+    parts: list[str] = []
+    params: dict[str, object] = {}
     for index, (dimension, names) in enumerate(sorted(tags.items())):
         parts.append(f"(dimension = %(d{index})s AND tag IN %(t{index})s)")
         params[f"d{index}"] = dimension
         params[f"t{index}"] = tuple(dict.fromkeys(names))
     return "(" + " OR ".join(parts) + ")", params
+
+
+def equal_conditions(conditions: list[str], params: dict[str, object], **values: object) -> None:
+    """Append ``column = %(column)s`` to ``conditions`` (and the value to ``params``) for each of
+    ``values`` that is not None; a None value filters nothing.
+
+    Examples
+    --------
+    >>> conditions, params = ["minute >= %(since)s"], {}
+    >>> equal_conditions(conditions, params, tag="card", channel=None)
+    >>> conditions, params
+    (['minute >= %(since)s', 'tag = %(tag)s'], {'tag': 'card'})
+    """
+    for column, value in values.items():
+        if value is not None:
+            conditions.append(f"{column} = %({column})s")
+            params[column] = value

@@ -22,6 +22,8 @@ buckets (60 min, 48 h, 15/30/60 days) is answered exactly from it, whatever the 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 __all__ = [
     "BRANCH_TAGS_TABLES",
     "BUCKET_COLUMNS",
@@ -36,6 +38,9 @@ __all__ = [
     "TICKET_EVENT_KINDS",
     "TICKET_STATEMENTS",
     "TOTALS_TABLES",
+    "Rollup",
+    "counts_rollup",
+    "totals_rollup",
 ]
 
 #: Rollup granularity -> time column of its tables.
@@ -89,9 +94,28 @@ TICKET_EVENT_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _counts(granularity: str, start: str) -> tuple[str, str, str]:
-    """Table, view and one-off backfill (from the minute rollup) of the per-tag counts."""
-    table, column = COUNTS_TABLES[granularity], BUCKET_COLUMNS[granularity]
+#: Rollup granularity -> the ClickHouse function that truncates a time to its bucket.
+_STARTS = {"minute": "toStartOfMinute", "hour": "toStartOfHour", "day": "toStartOfDay"}
+
+
+class Rollup(NamedTuple):
+    """The DDL of one rollup, in the order a migration runs it: the table, a one-off backfill from the
+    minute rollup (for a database that already holds complaints), and the view that feeds it."""
+
+    create: str
+    backfill: str
+    view: str
+
+
+def counts_rollup(granularity: str) -> Rollup:
+    """The per-tag counts (``complaint_counts_<granularity>``); the minute one has no backfill to run.
+
+    Examples
+    --------
+    >>> print(counts_rollup("minute").view.strip().splitlines()[0])
+    CREATE MATERIALIZED VIEW IF NOT EXISTS complaint_counts_minute_mv TO complaint_counts_minute AS
+    """
+    table, column, start = COUNTS_TABLES[granularity], BUCKET_COLUMNS[granularity], _STARTS[granularity]
     create = f"""
 CREATE TABLE IF NOT EXISTS {table} (
     {column} DateTime('UTC'),
@@ -126,12 +150,12 @@ FROM complaints
 ARRAY JOIN tag_dimensions AS dimension, tags AS tag
 GROUP BY {column}, dimension, tag, channel, branch, line
 """
-    return create, backfill, view
+    return Rollup(create, backfill, view)
 
 
-def _totals(granularity: str, start: str) -> tuple[str, str, str]:
-    """Table, view and one-off backfill of the all-tags totals (regulator-forwarded counted apart)."""
-    table, column = TOTALS_TABLES[granularity], BUCKET_COLUMNS[granularity]
+def totals_rollup(granularity: str) -> Rollup:
+    """The all-tags totals (``complaint_totals_<granularity>``, regulator-forwarded counted apart)."""
+    table, column, start = TOTALS_TABLES[granularity], BUCKET_COLUMNS[granularity], _STARTS[granularity]
     create = f"""
 CREATE TABLE IF NOT EXISTS {table} (
     {column} DateTime('UTC'),
@@ -163,17 +187,11 @@ SELECT
 FROM complaints
 GROUP BY {column}, channel, branch, line
 """
-    return create, backfill, view
+    return Rollup(create, backfill, view)
 
 
-HOUR_ROLLUP_STATEMENTS: tuple[str, ...] = (
-    *_counts("hour", "toStartOfHour"),
-    *_totals("hour", "toStartOfHour"),
-)
-DAY_ROLLUP_STATEMENTS: tuple[str, ...] = (
-    *_counts("day", "toStartOfDay"),
-    *_totals("day", "toStartOfDay"),
-)
+HOUR_ROLLUP_STATEMENTS: tuple[str, ...] = (*counts_rollup("hour"), *totals_rollup("hour"))
+DAY_ROLLUP_STATEMENTS: tuple[str, ...] = (*counts_rollup("day"), *totals_rollup("day"))
 
 _TICKET_EVENTS = """
 CREATE TABLE IF NOT EXISTS ticket_events (
@@ -265,7 +283,6 @@ GROUP BY {column}, {names}
     return create, backfill, view
 
 
-_STARTS = {"minute": "toStartOfMinute", "hour": "toStartOfHour", "day": "toStartOfDay"}
 TAG_ROLLUP_STATEMENTS: tuple[str, ...] = (
     *(
         statement

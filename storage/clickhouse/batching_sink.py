@@ -59,8 +59,11 @@ class BatchingSink(ABC, Generic[Row]):
         self.batch_rows = batch_rows
         self.flush_s = flush_s
         self.max_buffer_rows = max_buffer_rows
-        self.retry_initial_s = retry_initial_s
-        self.retry_max_s = retry_max_s
+        #: Between failed writes: exponential from ``retry_initial_s``, capped; jitter so that
+        #: restarted workers do not retry in step.
+        self._retry_wait = wait_exponential(multiplier=retry_initial_s, max=retry_max_s) + wait_random(
+            0, retry_initial_s
+        )
         self.name = name
         self._buffer: list[Row] = []
         #: CPU seconds the writer thread spent in writes (metrics: where a worker's time goes).
@@ -239,9 +242,7 @@ class BatchingSink(ABC, Generic[Row]):
     def _write_with_retry(self, batch: list[Row]) -> int | None:
         started = time.monotonic()
         retrying = Retrying(
-            # exponential from retry_initial_s, capped; jitter so restarted workers do not retry in step
-            wait=wait_exponential(multiplier=self.retry_initial_s, max=self.retry_max_s)
-            + wait_random(0, self.retry_initial_s),
+            wait=self._retry_wait,
             stop=self._out_of_time,
             sleep=self._sleep,
             before_sleep=self._log_retry,

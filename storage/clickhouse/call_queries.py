@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from storage.clickhouse.analytics_filters import as_utc
 from storage.clickhouse.call_schema import CALL_COLUMNS, UTTERANCE_COLUMNS
 from storage.clickhouse.executor import ClickHouseExecutor
+from storage.clickhouse.stored_rows import stored_row
 
 __all__ = [
     "existing_call_ids",
@@ -20,6 +21,23 @@ __all__ = [
 # Values per IN list: keeps each statement well under the server's max_query_size.
 _IN_CHUNK = 2000
 _CALL_READ = tuple(c for c in CALL_COLUMNS if c != "customer_ref_hash")  # never shown
+#: The columns read whose driver values are not the API's (see :mod:`storage.clickhouse.stored_rows`).
+_CALL_TYPES: dict[str, Callable[[Any], Any]] = {
+    "started_at": as_utc,
+    "ended_at": as_utc,
+    "regulator_forwarded": bool,
+    "audio_seconds": float,
+    "max_risk": float,
+}
+_UTTERANCE_TYPES: dict[str, Callable[[Any], Any]] = {
+    "call_started_at": as_utc,
+    "recognized_at": as_utc,
+    "regulator_forwarded": bool,
+    "start_s": float,
+    "end_s": float,
+    "confidence": float,
+    "risk": float,
+}
 
 
 def existing_call_ids(executor: ClickHouseExecutor, call_ids: Iterable[str]) -> set[str]:
@@ -57,13 +75,7 @@ def stored_call(executor: ClickHouseExecutor, call_id: str) -> dict[str, Any] | 
     )
     if not rows:
         return None
-    call = dict(zip(_CALL_READ, rows[0], strict=True))
-    call["started_at"] = _utc(call["started_at"])
-    call["ended_at"] = _utc(call["ended_at"])
-    call["regulator_forwarded"] = bool(call["regulator_forwarded"])
-    for name in ("audio_seconds", "max_risk"):
-        call[name] = float(call[name])
-    return call
+    return stored_row(_CALL_READ, rows[0], _CALL_TYPES)
 
 
 def stored_utterances(executor: ClickHouseExecutor, call_id: str) -> list[dict[str, Any]]:
@@ -75,12 +87,7 @@ def stored_utterances(executor: ClickHouseExecutor, call_id: str) -> list[dict[s
     )
     out = []
     for row in rows:
-        item = dict(zip(UTTERANCE_COLUMNS, row, strict=True))
-        item["call_started_at"] = _utc(item["call_started_at"])
-        item["recognized_at"] = _utc(item["recognized_at"])
-        item["regulator_forwarded"] = bool(item["regulator_forwarded"])
-        for name in ("start_s", "end_s", "confidence", "risk"):
-            item[name] = float(item[name])
+        item = stored_row(UTTERANCE_COLUMNS, row, _UTTERANCE_TYPES)
         item["word_list"] = [
             {"word": w, "start": float(s), "end": float(e), "conf": float(c)}
             for w, s, e, c in zip(
@@ -103,20 +110,7 @@ def recent_calls(executor: ClickHouseExecutor, *, limit: int = 50) -> list[dict[
         " LIMIT 1 BY call_id LIMIT %(limit)s",
         {"limit": int(limit)},
     )
-    calls = []
-    for row in rows:
-        call = dict(zip(columns, row, strict=True))
-        call["started_at"] = _utc(call["started_at"])
-        call["ended_at"] = _utc(call["ended_at"])
-        call["regulator_forwarded"] = bool(call["regulator_forwarded"])
-        for name in ("audio_seconds", "max_risk"):
-            call[name] = float(call[name])
-        calls.append(call)
-    return calls
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return [stored_row(columns, row, _CALL_TYPES) for row in rows]
 
 
 def _chunks(values: tuple[str, ...]) -> Iterable[tuple[str, ...]]:

@@ -7,12 +7,14 @@ aware UTC datetimes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from storage.clickhouse.analytics_filters import as_utc, equal_conditions
 from storage.clickhouse.executor import ClickHouseExecutor
 from storage.clickhouse.schema import COMPLAINT_COLUMNS
+from storage.clickhouse.stored_rows import stored_row
 
 __all__ = [
     "branch_row_counts",
@@ -130,12 +132,7 @@ def minute_counts(
         "since": _as_datetime(since),
         "until": _as_datetime(until),
     }
-    if tag is not None:
-        conditions.append("tag = %(tag)s")
-        params["tag"] = tag
-    if channel is not None:
-        conditions.append("channel = %(channel)s")
-        params["channel"] = channel
+    equal_conditions(conditions, params, tag=tag, channel=channel)
     rows = executor.execute(
         "SELECT minute, sum(complaints) FROM complaint_counts_minute"
         f" WHERE {' AND '.join(conditions)} GROUP BY minute ORDER BY minute",
@@ -176,6 +173,13 @@ def top_tags(
 
 #: Every stored column but the customer hash, which reads have no business showing.
 _LATEST_COLUMNS = tuple(c for c in COMPLAINT_COLUMNS if c != "customer_ref_hash")
+#: The columns whose driver values are not the API's (see :mod:`storage.clickhouse.stored_rows`).
+_LATEST_TYPES: dict[str, Callable[[Any], Any]] = {
+    "received_at": as_utc,
+    "classified_at": as_utc,
+    "regulator_forwarded": bool,
+    "risk": float,
+}
 
 
 def latest_complaints(
@@ -197,11 +201,7 @@ def latest_complaints(
     )
     result = []
     for row in rows:
-        item = dict(zip(_LATEST_COLUMNS, row, strict=True))
-        item["received_at"] = _utc(item["received_at"])
-        item["classified_at"] = _utc(item["classified_at"])
-        item["regulator_forwarded"] = bool(item["regulator_forwarded"])
-        item["risk"] = float(item["risk"])
+        item = stored_row(_LATEST_COLUMNS, row, _LATEST_TYPES)
         item["tag_list"] = [
             {"dimension": d, "tag": t, "confidence": float(c), "source": s}
             for d, t, c, s in zip(

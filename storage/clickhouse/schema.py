@@ -37,6 +37,8 @@ from storage.clickhouse.analytics_schema import (
     REGULATOR_STATEMENTS,
     TAG_ROLLUP_STATEMENTS,
     TICKET_STATEMENTS,
+    counts_rollup,
+    totals_rollup,
 )
 from storage.clickhouse.audit_schema import AUDIT_LOG_DDL
 from storage.clickhouse.call_schema import CALLS_DDL, UTTERANCES_DDL
@@ -150,65 +152,15 @@ PARTITION BY toYYYYMMDD(received_at)
 ORDER BY (toStartOfHour(received_at), event_id)
 """
 
-_COUNTS_MINUTE = """
-CREATE TABLE IF NOT EXISTS complaint_counts_minute (
-    minute DateTime('UTC'),
-    dimension String,
-    tag String,
-    channel String,
-    branch String,
-    line String,
-    complaints UInt64
-) ENGINE = SummingMergeTree((complaints))
-PARTITION BY toYYYYMM(minute)
-ORDER BY (dimension, tag, minute, channel, branch, line)
-"""
-
-_COUNTS_MINUTE_MV = """
-CREATE MATERIALIZED VIEW IF NOT EXISTS complaint_counts_minute_mv TO complaint_counts_minute AS
-SELECT
-    toStartOfMinute(received_at) AS minute,
-    dimension,
-    tag,
-    channel,
-    branch,
-    line,
-    count() AS complaints
-FROM complaints
-ARRAY JOIN tag_dimensions AS dimension, tags AS tag
-GROUP BY minute, dimension, tag, channel, branch, line
-"""
-
-_TOTALS_MINUTE = """
-CREATE TABLE IF NOT EXISTS complaint_totals_minute (
-    minute DateTime('UTC'),
-    channel String,
-    branch String,
-    line String,
-    complaints UInt64,
-    regulator_complaints UInt64
-) ENGINE = SummingMergeTree((complaints, regulator_complaints))
-PARTITION BY toYYYYMM(minute)
-ORDER BY (minute, channel, branch, line)
-"""
-
-_TOTALS_MINUTE_MV = """
-CREATE MATERIALIZED VIEW IF NOT EXISTS complaint_totals_minute_mv TO complaint_totals_minute AS
-SELECT
-    toStartOfMinute(received_at) AS minute,
-    channel,
-    branch,
-    line,
-    count() AS complaints,
-    sum(toUInt64(regulator_forwarded)) AS regulator_complaints
-FROM complaints
-GROUP BY minute, channel, branch, line
-"""
+# The minute rollups: the first ones, so nothing to backfill from (the hour and day ones are built
+# the same way in analytics_schema.py).
+_COUNTS_MINUTE = counts_rollup("minute")
+_TOTALS_MINUTE = totals_rollup("minute")
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_complaints", (_COMPLAINTS,)),
-    Migration(2, "0002_complaint_counts_minute", (_COUNTS_MINUTE, _COUNTS_MINUTE_MV)),
-    Migration(3, "0003_complaint_totals_minute", (_TOTALS_MINUTE, _TOTALS_MINUTE_MV)),
+    Migration(2, "0002_complaint_counts_minute", (_COUNTS_MINUTE.create, _COUNTS_MINUTE.view)),
+    Migration(3, "0003_complaint_totals_minute", (_TOTALS_MINUTE.create, _TOTALS_MINUTE.view)),
     # Analytics (issue 6): hour/day rollups and the ticket milestones; DDL in analytics_schema.py.
     Migration(4, "0004_complaint_rollups_hour", HOUR_ROLLUP_STATEMENTS),
     Migration(5, "0005_complaint_rollups_day", DAY_ROLLUP_STATEMENTS),

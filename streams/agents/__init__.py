@@ -1,2 +1,2 @@
-"""Faust agents, one module per concern; :mod:`streams.agent_sets` imports (registers) the ones a
-worker runs."""
+"""Faust agents, one module per concern; each module's ``install(worker)`` adds its agents to a
+worker (:mod:`streams.agent_sets` says which modules a worker installs)."""

@@ -13,40 +13,44 @@ import faust
 from aiokafka.partitioner import murmur2
 
 from alerts import TaggedComplaint, count_batch
-from config.settings import get_settings
 from events.complaint_records import complaint_position, decode_complaint_record
 from events.records import ComplaintEvent, WindowIncrement, WindowIncrementBatch
 from online_models import RiskScorer, TagResult
 from storage.clickhouse import NO_MARGIN
-from streams.app import app
 from streams.decoding import dead_letter
-from streams.topics import complaints_in, window_increments
-from streams.worker_context import context
+from streams.worker_context import WorkerContext
 from streams.worker_metrics import CLASSIFY_BATCH_SECONDS, CLASSIFY_LATENCY_SECONDS, COMPLAINTS, stage_cpu
+from streams.worker_parts import Worker
 
-__all__ = ["classify_complaints"]
+__all__ = ["install"]
 
 log = logging.getLogger(__name__)
-_settings = get_settings()
-#: Stateless (phrase patterns only), so one scorer serves every batch.
-_risk_scorer = RiskScorer()
 
 
-@app.agent(complaints_in)
-async def classify_complaints(stream: faust.StreamT) -> None:
-    """Every complaint: decode, tag, store in ClickHouse, count per rule window."""
-    await context.ready.wait()
-    async for events in stream.noack_take(_settings.classify_batch_size, within=_settings.classify_batch_s):
-        await context.sink.wait_for_room()
-        with stage_cpu("decode"):
-            placed = [p for event in events for p in await _placed_complaints(event)]
-        size = _settings.classify_batch_size
-        for first in range(0, max(len(placed), 1), size):
-            last = first + size >= len(placed)
-            # Each record's events ack with the last part of the batch, once its rows are stored.
-            await _classify(placed[first : first + size], events if last else ())
-            if not last:
-                await asyncio.sleep(0)  # a batch of batch records: let heartbeats and other agents run
+def install(worker: Worker) -> faust.types.AgentT:
+    """Add :func:`classify_complaints` (on ``complaints.in``) to the worker's app."""
+    settings = worker.settings
+    size = settings.classify_batch_size
+    deadletter = worker.topics.deadletter
+    #: Stateless (phrase patterns only), so one scorer serves every batch.
+    risk_scorer = RiskScorer()
+
+    @worker.app.agent(worker.topics.complaints_in)
+    async def classify_complaints(stream: faust.StreamT) -> None:
+        """Every complaint: decode, tag, store in ClickHouse, count per rule window."""
+        await worker.context.ready.wait()
+        async for events in stream.noack_take(size, within=settings.classify_batch_s):
+            await worker.context.sink.wait_for_room()
+            with stage_cpu("decode"):
+                placed = [p for event in events for p in await _placed_complaints(event, deadletter)]
+            for first in range(0, max(len(placed), 1), size):
+                last = first + size >= len(placed)
+                # Each record's events ack with the last part of the batch, once its rows are stored.
+                await _classify(worker, risk_scorer, placed[first : first + size], events if last else ())
+                if not last:
+                    await asyncio.sleep(0)  # a batch of batch records: let heartbeats and other agents run
+
+    return classify_complaints
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +62,12 @@ class _Placed:
     position: int
 
 
-async def _placed_complaints(event: faust.EventT) -> list[_Placed]:
+async def _placed_complaints(event: faust.EventT, deadletter: faust.ChannelT) -> list[_Placed]:
     """The record's complaints (one, or a batch), or none after dead-lettering it."""
     try:
         complaints = decode_complaint_record(event.value)
     except (ValueError, TypeError) as exc:
-        await dead_letter(event, exc, as_what="ComplaintEvent")
+        await dead_letter(event, exc, as_what="ComplaintEvent", to=deadletter)
         return []
     message = event.message
     return [
@@ -71,13 +75,16 @@ async def _placed_complaints(event: faust.EventT) -> list[_Placed]:
     ]
 
 
-async def _classify(placed: Sequence[_Placed], events: Sequence[faust.EventT]) -> None:
+async def _classify(
+    worker: Worker, risk_scorer: RiskScorer, placed: Sequence[_Placed], events: Sequence[faust.EventT]
+) -> None:
+    context = worker.context
     started = time.perf_counter()
     complaints = [p.complaint for p in placed]
     with stage_cpu("tag"):
-        tag_lists = _tag(complaints)
+        tag_lists = _tag(context, complaints)
     with stage_cpu("risk"):
-        risks = _risk_scorer.score_many([c.text for c in complaints])
+        risks = risk_scorer.score_many([c.text for c in complaints])
     now = time.time()
     with stage_cpu("rows"):
         rows = [_row(c, tags, now, r.score) for c, tags, r in zip(complaints, tag_lists, risks, strict=True)]
@@ -85,14 +92,14 @@ async def _classify(placed: Sequence[_Placed], events: Sequence[faust.EventT]) -
     if complaints and context.tagger.tagger is not None:
         await context.tagger.count_predictions(len(complaints))
     with stage_cpu("window_counts"):
-        await _send_window_counts(placed, tag_lists)
+        await _send_window_counts(worker, placed, tag_lists)
     CLASSIFY_BATCH_SECONDS.observe(time.perf_counter() - started)
     COMPLAINTS.labels(agent="classify_complaints").inc(len(complaints))
     for c in complaints:
         CLASSIFY_LATENCY_SECONDS.observe(now - c.received_at)
 
 
-def _tag(complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:
+def _tag(context: WorkerContext, complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:
     """Tags per complaint; untagged (stored all the same) when there is no model or it fails."""
     tagger = context.tagger.tagger
     if tagger is None or not complaints:
@@ -108,7 +115,9 @@ def _tag(complaints: Sequence[ComplaintEvent]) -> list[list[TagResult]]:
         return [[] for _ in complaints]
 
 
-async def _send_window_counts(placed: Sequence[_Placed], tag_lists: Sequence[list[TagResult]]) -> None:
+async def _send_window_counts(
+    worker: Worker, placed: Sequence[_Placed], tag_lists: Sequence[list[TagResult]]
+) -> None:
     """Count the batch per rule window; each complaint once, however often the batch repeats it."""
     first_copies: dict[str, _Placed] = {}
     tagged = []
@@ -129,12 +138,12 @@ async def _send_window_counts(placed: Sequence[_Placed], tag_lists: Sequence[lis
             )
         )
     by_destination: dict[int, list[WindowIncrement]] = {}
-    for key, counted in count_batch(context.rules.rules.enabled, tagged).items():
+    for key, counted in count_batch(worker.context.rules.rules.enabled, tagged).items():
         by_partition: dict[int, list[int]] = {}
         for event_id in counted.event_ids:
             p = first_copies[event_id]
             by_partition.setdefault(p.partition, []).append(p.position)
-        destination = _partition_of(f"{key.rule_id}|{key.group}".encode())
+        destination = _partition_of(f"{key.rule_id}|{key.group}".encode(), worker.settings.topic_partitions)
         for partition, positions in by_partition.items():
             by_destination.setdefault(destination, []).append(
                 WindowIncrement(
@@ -148,12 +157,14 @@ async def _send_window_counts(placed: Sequence[_Placed], tag_lists: Sequence[lis
             )
     for destination, increments in by_destination.items():
         batch = WindowIncrementBatch(increments=tuple(increments))
-        await window_increments.send(value=batch.model_dump_json().encode(), partition=destination)
+        await worker.topics.window_increments.send(
+            value=batch.model_dump_json().encode(), partition=destination
+        )
 
 
-def _partition_of(key: bytes) -> int:
+def _partition_of(key: bytes, partitions: int) -> int:
     """The partition Kafka's default partitioner (murmur2) gives ``key`` in ``window.increments``."""
-    return (murmur2(key) & 0x7FFFFFFF) % _settings.topic_partitions
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def _row(c: ComplaintEvent, tags: Sequence[TagResult], classified_at: float, risk: float) -> dict[str, Any]:

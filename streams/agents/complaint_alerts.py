@@ -17,48 +17,49 @@ from collections.abc import Sequence
 import faust
 
 from alerts import Alert, DeadlineRule, RegulatorRule, Ticket, build_regulator_alert
-from config.settings import get_settings
 from events.complaint_records import decode_complaint_record
 from events.records import ComplaintEvent
 from events.ticket_records import TicketEvent
-from streams.alert_context import alert_context
-from streams.app import app
 from streams.ticket_clocks import apply_ticket_events
-from streams.topics import complaints_in
-from streams.worker_context import context
 from streams.worker_metrics import COMPLAINTS, count_raised, stage_cpu
+from streams.worker_parts import Worker
 
-__all__ = ["alert_on_complaints", "received_event"]
+__all__ = ["install", "received_event"]
 
 log = logging.getLogger(__name__)
-_settings = get_settings()
 
 #: Cheap test on the raw JSON before decoding: only forwarded complaints can fire a regulator rule
 #: (a batch record passes when any of its complaints is forwarded).
 _FORWARDED = re.compile(rb'"regulator_forwarded"\s*:\s*true|"channel"\s*:\s*"regulator"')
 
 
-@app.agent(complaints_in)
-async def alert_on_complaints(stream: faust.StreamT) -> None:
-    """Every micro-batch of complaints: raise an alert for each regulator-forwarded one."""
-    await context.ready.wait()
-    await alert_context.ready.wait()
-    async for values in stream.take(_settings.classify_batch_size, within=_settings.classify_batch_s):
-        rules = context.rules.rules
-        regulator_rules = rules.enabled_of(RegulatorRule)
-        deadline_rules = rules.enabled_of(DeadlineRule)
-        if not regulator_rules and not deadline_rules:
-            continue
-        with stage_cpu("decode"):
-            complaints = _decode(values, None if deadline_rules else _FORWARDED)
-        COMPLAINTS.labels(agent="alert_on_complaints").inc(len(complaints))
-        forwarded = [c for c in complaints if c.regulator_forwarded or c.channel == "regulator"]
-        if forwarded and regulator_rules:
-            with stage_cpu("regulator_alerts"):
-                await _raise(_regulator_alerts(regulator_rules, forwarded))
-        if deadline_rules:
-            with stage_cpu("deadline_clocks"):
-                await _start_clocks(deadline_rules, complaints)
+def install(worker: Worker) -> faust.types.AgentT:
+    """Add :func:`alert_on_complaints` (a second reader of ``complaints.in``) to the worker's app."""
+    settings, context = worker.settings, worker.context
+
+    @worker.app.agent(worker.topics.complaints_in)
+    async def alert_on_complaints(stream: faust.StreamT) -> None:
+        """Every micro-batch of complaints: raise an alert for each regulator-forwarded one."""
+        await context.ready.wait()
+        await worker.alert_context.ready.wait()
+        async for values in stream.take(settings.classify_batch_size, within=settings.classify_batch_s):
+            rules = context.rules.rules
+            regulator_rules = rules.enabled_of(RegulatorRule)
+            deadline_rules = rules.enabled_of(DeadlineRule)
+            if not regulator_rules and not deadline_rules:
+                continue
+            with stage_cpu("decode"):
+                complaints = _decode(values, None if deadline_rules else _FORWARDED)
+            COMPLAINTS.labels(agent="alert_on_complaints").inc(len(complaints))
+            forwarded = [c for c in complaints if c.regulator_forwarded or c.channel == "regulator"]
+            if forwarded and regulator_rules:
+                with stage_cpu("regulator_alerts"):
+                    await _raise(worker, _regulator_alerts(regulator_rules, forwarded))
+            if deadline_rules:
+                with stage_cpu("deadline_clocks"):
+                    await _start_clocks(worker, deadline_rules, complaints)
+
+    return alert_on_complaints
 
 
 def _decode(values: Sequence[object], wanted: re.Pattern[bytes] | None) -> list[ComplaintEvent]:
@@ -91,8 +92,8 @@ def _regulator_alerts(rules: Sequence[RegulatorRule], complaints: Sequence[Compl
     ]
 
 
-async def _raise(alerts: Sequence[Alert]) -> None:
-    outcomes = await alert_context.store.raise_many([(alert, None) for alert in alerts])
+async def _raise(worker: Worker, alerts: Sequence[Alert]) -> None:
+    outcomes = await worker.alert_context.store.raise_many([(alert, None) for alert in alerts])
     count_raised("regulator_forwarded", outcomes)
     fired = sum(1 for o in outcomes if o.event == "fired")
     if fired:
@@ -114,7 +115,9 @@ def received_event(c: ComplaintEvent) -> TicketEvent:
     )
 
 
-async def _start_clocks(rules: Sequence[DeadlineRule], complaints: Sequence[ComplaintEvent]) -> None:
+async def _start_clocks(
+    worker: Worker, rules: Sequence[DeadlineRule], complaints: Sequence[ComplaintEvent]
+) -> None:
     """Open a ticket, clocks running, for each complaint a deadline rule covers.
 
     Written straight to the ticket store (in one batch) rather than through ``tickets``: at
@@ -133,4 +136,4 @@ async def _start_clocks(rules: Sequence[DeadlineRule], complaints: Sequence[Comp
         if any(rule.matches(probe) for rule in rules):
             started.append(event)
     if started:
-        await apply_ticket_events(started)
+        await apply_ticket_events(worker, started)

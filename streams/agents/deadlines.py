@@ -42,23 +42,18 @@ from alerts import (
     next_check_at,
     resolve,
 )
-from config.settings import get_settings
 from events.ticket_records import TicketEvent
 from storage.alert_states import AlertNotFound
 from storage.alert_tickets import TicketStore
-from streams.alert_context import alert_context
-from streams.alert_topics import tickets
-from streams.app import app
 from streams.decoding import decode_or_dead_letter
-from streams.ticket_archive import ticket_archive
+from streams.ticket_archive import TicketArchive
 from streams.ticket_clocks import MAX_ATTEMPTS, apply_ticket_events, deadline_rules, ticket_store
-from streams.worker_context import context
 from streams.worker_metrics import count_raised
+from streams.worker_parts import Worker, add_service
 
-__all__ = ["apply_ticket_events", "check_deadlines", "track_ticket_events"]
+__all__ = ["apply_ticket_events", "install"]
 
 log = logging.getLogger(__name__)
-_settings = get_settings()
 
 #: Ticket events per micro-batch (one Redis round trip per attempt).
 BATCH = 500
@@ -69,31 +64,63 @@ ARCHIVED_KINDS = frozenset({"assigned", "responded", "paused", "resumed", "resol
 MILESTONE_CLOCK = {"responded": "first_response", "resolved": "resolution", "closed": "decision"}
 
 
-@app.agent(tickets)
-async def track_ticket_events(stream: faust.StreamT) -> None:
-    """Apply every ticket event to its complaint's clocks (each event once)."""
-    await context.ready.wait()
-    await alert_context.ready.wait()
-    await ticket_archive.ready.wait()
-    async for events in stream.take_events(BATCH, within=BATCH_S):
-        await ticket_archive.wait_for_room()
-        archived: list[dict[str, Any]] = []
-        decoded = [e for e in [await decode_or_dead_letter(event, TicketEvent) for event in events] if e]
-        for ticket_event, ticket in zip(decoded, await apply_ticket_events(decoded), strict=True):
-            if ticket is None:
-                continue  # seen before
-            if ticket_event.kind in ARCHIVED_KINDS:
-                archived.append(_archive_row(ticket, ticket_event))
-            if any(ticket_event.kind in STOPPED_BY[clock] for clock in STOPPED_BY):
-                await _resolve_stopped(ticket, ticket_event)
-        ticket_archive.add(archived)  # never blocks: ClickHouse being down must not stop the clocks
+def install(worker: Worker) -> faust.types.AgentT:
+    """Add :func:`track_ticket_events` (with the worker's ticket archive) and the leader's
+    :func:`check_deadlines` timer to the worker's app."""
+    app, context, alert_context = worker.app, worker.context, worker.alert_context
+    ticket_archive = add_service(app, TicketArchive(worker.settings))
+    deadletter = worker.topics.deadletter
+
+    @app.agent(worker.topics.tickets)
+    async def track_ticket_events(stream: faust.StreamT) -> None:
+        """Apply every ticket event to its complaint's clocks (each event once)."""
+        await context.ready.wait()
+        await alert_context.ready.wait()
+        await ticket_archive.ready.wait()
+        async for events in stream.take_events(BATCH, within=BATCH_S):
+            await ticket_archive.wait_for_room()
+            archived: list[dict[str, Any]] = []
+            decoded = [
+                e
+                for e in [await decode_or_dead_letter(event, TicketEvent, deadletter) for event in events]
+                if e
+            ]
+            for ticket_event, ticket in zip(decoded, await apply_ticket_events(worker, decoded), strict=True):
+                if ticket is None:
+                    continue  # seen before
+                if ticket_event.kind in ARCHIVED_KINDS:
+                    archived.append(_archive_row(deadline_rules(worker), ticket, ticket_event))
+                if any(ticket_event.kind in STOPPED_BY[clock] for clock in STOPPED_BY):
+                    await _resolve_stopped(worker, ticket, ticket_event)
+            ticket_archive.add(archived)  # never blocks: ClickHouse being down must not stop the clocks
+
+    @app.timer(worker.settings.deadline_check_s, on_leader=True)
+    async def check_deadlines() -> None:
+        """Raise every deadline warning and breach that is due (leader only)."""
+        if not (alert_context.ready.is_set() and context.ready.is_set()):
+            return
+        store = ticket_store(worker)
+        rules = deadline_rules(worker)
+        now = time.time()
+        try:
+            due = await store.due(now)
+        except Exception as exc:
+            log.warning("deadline check skipped: %r", exc)
+            return
+        for complaint_id in due:
+            try:
+                await _check(worker, store, complaint_id, rules, now)
+            except Exception:
+                log.exception("deadline check of %s failed; it is retried next round", complaint_id)
+
+    return track_ticket_events
 
 
-def _archive_row(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
+def _archive_row(rules: Sequence[DeadlineRule], ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
     clock = MILESTONE_CLOCK.get(event.kind)
     state = clock_state(ticket, clock, 1, event.at) if clock else None
     limit_days = 0
-    for rule in deadline_rules():
+    for rule in rules:
         if rule.decision is not None and rule.matches(ticket):
             decision = clock_state(
                 ticket,
@@ -122,7 +149,7 @@ def _archive_row(ticket: Ticket, event: TicketEvent) -> dict[str, Any]:
     }
 
 
-async def _resolve_stopped(ticket: Ticket, event: TicketEvent) -> None:
+async def _resolve_stopped(worker: Worker, ticket: Ticket, event: TicketEvent) -> None:
     """Resolve the deadline alerts of the clocks ``event`` stopped: nobody needs chasing any more."""
     for key, alert_id in ticket.signaled.items():
         clock = key.split(":")[1]
@@ -130,32 +157,14 @@ async def _resolve_stopped(ticket: Ticket, event: TicketEvent) -> None:
             continue
         change = partial(resolve, by=event.actor or "ticket", at=event.at, note=f"ticket {event.kind}")
         try:
-            await alert_context.store.transition(alert_id, change, "resolved")
+            await worker.alert_context.store.transition(alert_id, change, "resolved")
         except AlertNotFound:
             continue
 
 
-@app.timer(_settings.deadline_check_s, on_leader=True)
-async def check_deadlines() -> None:
-    """Raise every deadline warning and breach that is due (leader only)."""
-    if not (alert_context.ready.is_set() and context.ready.is_set()):
-        return
-    store = ticket_store()
-    rules = deadline_rules()
-    now = time.time()
-    try:
-        due = await store.due(now)
-    except Exception as exc:
-        log.warning("deadline check skipped: %r", exc)
-        return
-    for complaint_id in due:
-        try:
-            await _check(store, complaint_id, rules, now)
-        except Exception:
-            log.exception("deadline check of %s failed; it is retried next round", complaint_id)
-
-
-async def _check(store: TicketStore, complaint_id: str, rules: Sequence[DeadlineRule], now: float) -> None:
+async def _check(
+    worker: Worker, store: TicketStore, complaint_id: str, rules: Sequence[DeadlineRule], now: float
+) -> None:
     by_id = {rule.id: rule for rule in rules}
     for _ in range(MAX_ATTEMPTS):
         raw = await store.get(complaint_id)
@@ -169,7 +178,7 @@ async def _check(store: TicketStore, complaint_id: str, rules: Sequence[Deadline
         # alert ids (fixed per complaint, clock, stage and limit) make that a no-op.
         if alerts:
             count_raised(
-                "deadline", await alert_context.store.raise_many([(alert, None) for alert in alerts])
+                "deadline", await worker.alert_context.store.raise_many([(alert, None) for alert in alerts])
             )
         for signal, alert in zip(signals, alerts, strict=True):
             ticket.signaled[signal.key] = alert.alert_id

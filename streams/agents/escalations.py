@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 import faust
 from pydantic import ValidationError
@@ -22,18 +23,16 @@ from alerts import (
     LiveCallRule,
     RegulatorRule,
     RiskyUtterance,
+    RuleSet,
     build_agent_phrase_alert,
     build_live_call_alert,
     build_regulator_alert,
 )
 from events.call_records import UtteranceEvent, complaint_id_for_call
-from streams.alert_context import alert_context
-from streams.app import app
-from streams.call_topics import calls_utterances
-from streams.worker_context import context
 from streams.worker_metrics import count_raised
+from streams.worker_parts import Worker
 
-__all__ = ["alert_on_call_utterances", "risky_utterance"]
+__all__ = ["install", "risky_utterance"]
 
 log = logging.getLogger(__name__)
 
@@ -61,60 +60,73 @@ def risky_utterance(u: UtteranceEvent) -> RiskyUtterance:
     )
 
 
-@app.agent(calls_utterances)
-async def alert_on_call_utterances(stream: faust.StreamT) -> None:
-    """Every utterance batch: caller escalations, agent phrases, regulator alerts for forwarded calls."""
-    await context.ready.wait()
-    await alert_context.ready.wait()
-    async for values in stream.take(BATCH, within=BATCH_S):
-        rules = context.rules.rules
-        call_rules = rules.enabled_of(LiveCallRule)
-        phrase_rules = rules.enabled_of(AgentPhraseRule)
-        regulator_rules = [r for r in rules.enabled_of(RegulatorRule) if "calls" in r.sources]
-        if not call_rules and not phrase_rules and not regulator_rules:
+def install(worker: Worker) -> faust.types.AgentT:
+    """Add :func:`alert_on_call_utterances` (on ``calls.utterances``) to the worker's app."""
+    context, alert_context = worker.context, worker.alert_context
+
+    @worker.app.agent(worker.topics.calls_utterances)
+    async def alert_on_call_utterances(stream: faust.StreamT) -> None:
+        """Every utterance batch: caller escalations, agent phrases, regulator alerts for forwarded calls."""
+        await context.ready.wait()
+        await alert_context.ready.wait()
+        async for values in stream.take(BATCH, within=BATCH_S):
+            rules = context.rules.rules
+            alerts = _alerts(values, rules)
+            if alerts:
+                await _raise(worker, alerts)
+
+    return alert_on_call_utterances
+
+
+def _alerts(values: Sequence[bytes], rules: RuleSet) -> list[tuple[Alert, int | None]]:
+    """The alerts a batch of utterance records raises under ``rules``."""
+    call_rules = rules.enabled_of(LiveCallRule)
+    phrase_rules = rules.enabled_of(AgentPhraseRule)
+    regulator_rules = [r for r in rules.enabled_of(RegulatorRule) if "calls" in r.sources]
+    if not call_rules and not phrase_rules and not regulator_rules:
+        return []
+    now = time.time()
+    alerts: list[tuple[Alert, int | None]] = []
+    for raw in values:
+        try:
+            u = UtteranceEvent.model_validate_json(raw)
+        except (ValidationError, ValueError, TypeError):
             continue
-        now = time.time()
-        alerts: list[tuple[Alert, int | None]] = []
-        for raw in values:
-            try:
-                u = UtteranceEvent.model_validate_json(raw)
-            except (ValidationError, ValueError, TypeError):
-                continue
-            risky = risky_utterance(u)
+        risky = risky_utterance(u)
+        alerts += [
+            (build_live_call_alert(r, risky, fired_at=now), None) for r in call_rules if r.fires_on(risky)
+        ]
+        for r in phrase_rules:
+            if said := r.matched(risky):
+                alerts.append((build_agent_phrase_alert(r, risky, said, fired_at=now), None))
+        if u.metadata.regulator_forwarded:
             alerts += [
-                (build_live_call_alert(r, risky, fired_at=now), None) for r in call_rules if r.fires_on(risky)
+                (
+                    build_regulator_alert(
+                        r,
+                        complaint_id=complaint_id_for_call(u.call_id),
+                        received_at=u.call_started_at,
+                        fired_at=now,
+                        channel="phone",
+                        branch=u.metadata.branch,
+                        regulator_ref=u.metadata.regulator_ref,
+                        call_id=u.call_id,
+                    ),
+                    None,
+                )
+                for r in regulator_rules
+                if r.matches(channel="phone", branch=u.metadata.branch, line=u.metadata.line)
             ]
-            for r in phrase_rules:
-                if said := r.matched(risky):
-                    alerts.append((build_agent_phrase_alert(r, risky, said, fired_at=now), None))
-            if u.metadata.regulator_forwarded:
-                alerts += [
-                    (
-                        build_regulator_alert(
-                            r,
-                            complaint_id=complaint_id_for_call(u.call_id),
-                            received_at=u.call_started_at,
-                            fired_at=now,
-                            channel="phone",
-                            branch=u.metadata.branch,
-                            regulator_ref=u.metadata.regulator_ref,
-                            call_id=u.call_id,
-                        ),
-                        None,
-                    )
-                    for r in regulator_rules
-                    if r.matches(channel="phone", branch=u.metadata.branch, line=u.metadata.line)
-                ]
-        if alerts:
-            outcomes = await alert_context.store.raise_many(alerts)
-            raised = list(zip(alerts, outcomes, strict=True))
-            count_raised("agent_phrase", [o for (a, _), o in raised if a.kind == "agent_phrase"])
-            count_raised("live_call", [o for (a, _), o in raised if a.kind != "agent_phrase"])
-            for outcome in outcomes:
-                if outcome.event == "fired" and outcome.alert is not None:
-                    log.warning(
-                        "ALERT %s [%s] %s",
-                        outcome.alert.alert_id,
-                        outcome.alert.severity,
-                        outcome.alert.rule_id,
-                    )
+    return alerts
+
+
+async def _raise(worker: Worker, alerts: list[tuple[Alert, int | None]]) -> None:
+    outcomes = await worker.alert_context.store.raise_many(alerts)
+    raised = list(zip(alerts, outcomes, strict=True))
+    count_raised("agent_phrase", [o for (a, _), o in raised if a.kind == "agent_phrase"])
+    count_raised("live_call", [o for (a, _), o in raised if a.kind != "agent_phrase"])
+    for outcome in outcomes:
+        if outcome.event == "fired" and outcome.alert is not None:
+            log.warning(
+                "ALERT %s [%s] %s", outcome.alert.alert_id, outcome.alert.severity, outcome.alert.rule_id
+            )

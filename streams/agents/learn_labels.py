@@ -9,69 +9,81 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import faust
 
-from config.settings import get_settings
-from streams.agents.learner import learner
-from streams.app import app
-from streams.label_topics import labels
-from streams.worker_context import context
+from streams.agents.learner import ModelLearner
+from streams.worker_context import WorkerContext
+from streams.worker_parts import Worker, add_service
 
-__all__ = ["apply_taxonomy_edits", "follow_model_updates", "learn_labels", "publish_learned_model"]
+__all__ = ["install"]
 
 log = logging.getLogger(__name__)
-_settings = get_settings()
 
 #: Wait before subscribing again after the announcement channel failed (Redis restarting).
 RESUBSCRIBE_S = 1.0
 
 
-@app.agent(labels)
-async def learn_labels(stream: faust.StreamT) -> None:
-    """Each batch of labels: predict (for the prequential accuracy), learn, publish when due."""
-    await learner.ready.wait()
-    async for events in stream.noack_take(_settings.learn_batch_size, within=_settings.learn_batch_s):
-        try:
-            learned = await learner.learn(events)
-            if learned:
-                log.debug("learned %d label(s)", learned)
-            await learner.publish_due()
-        except Exception:
-            # Unacked labels come again after a restart; crashing would stop learning for good.
-            log.exception("learning a batch of %d label(s) failed", len(events))
+def install(worker: Worker) -> faust.types.AgentT:
+    """Add the learner (a service), :func:`learn_labels` (on ``labels``), its two timers and the
+    :func:`follow_model_updates` task to the worker's app."""
+    app, settings = worker.app, worker.settings
+    learner = add_service(app, ModelLearner(settings, app=app, topics=worker.topics))
+
+    @app.agent(worker.topics.labels)
+    async def learn_labels(stream: faust.StreamT) -> None:
+        """Each batch of labels: predict (for the prequential accuracy), learn, publish when due."""
+        await learner.ready.wait()
+        async for events in stream.noack_take(settings.learn_batch_size, within=settings.learn_batch_s):
+            try:
+                learned = await learner.learn(events)
+                if learned:
+                    log.debug("learned %d label(s)", learned)
+                await learner.publish_due()
+            except Exception:
+                # Unacked labels come again after a restart; crashing would stop learning for good.
+                log.exception("learning a batch of %d label(s) failed", len(events))
+
+    @app.timer(settings.model_publish_interval_s)
+    async def publish_learned_model() -> None:
+        """Publish labels learned since the last snapshot once the throttle allows it."""
+        if learner.ready.is_set():
+            await _as_learner(learner, learner.publish_due, "publishing the learned model failed")
+
+    @app.timer(settings.taxonomy_reload_s)
+    async def apply_taxonomy_edits() -> None:
+        """The learner applies taxonomy edits (and publishes a first, rules-only model if none exists)."""
+        if learner.ready.is_set():
+            await _as_learner(learner, _apply_taxonomy, "applying the taxonomy failed", forget=False)
+
+    async def _apply_taxonomy() -> None:
+        await learner.check_taxonomy()
+        await learner.publish_due(force=True)
+
+    @app.task
+    async def follow_model_updates() -> None:
+        """Load each snapshot as soon as the registry announces it."""
+        await _follow_model_updates(worker.context)
+
+    return learn_labels
 
 
-@app.timer(_settings.model_publish_interval_s)
-async def publish_learned_model() -> None:
-    """Publish labels learned since the last snapshot once the throttle allows it."""
-    if not learner.ready.is_set():
-        return
+async def _as_learner(
+    learner: ModelLearner, work: Callable[[], Awaitable[object]], failed: str, *, forget: bool = True
+) -> None:
+    """Do ``work`` if this worker owns the labels partition (else, with ``forget``, drop the
+    learner's state); a failure is logged: a timer that raises would stop the worker."""
     try:
         if learner.owns_labels():
-            await learner.publish_due()
-        else:
+            await work()
+        elif forget:
             await learner.forget()
     except Exception:
-        log.exception("publishing the learned model failed")
+        log.exception(failed)
 
 
-@app.timer(_settings.taxonomy_reload_s)
-async def apply_taxonomy_edits() -> None:
-    """The learner applies taxonomy edits (and publishes a first, rules-only model if none exists)."""
-    if not learner.ready.is_set():
-        return
-    try:
-        if learner.owns_labels():
-            await learner.check_taxonomy()
-            await learner.publish_due(force=True)
-    except Exception:
-        log.exception("applying the taxonomy failed")
-
-
-@app.task
-async def follow_model_updates() -> None:
-    """Load each snapshot as soon as the registry announces it."""
+async def _follow_model_updates(context: WorkerContext) -> None:
     await context.ready.wait()
     while True:
         try:

@@ -29,7 +29,7 @@ import redis.asyncio as aioredis
 from mode import Service
 from redis.exceptions import RedisError
 
-from config.settings import Settings, get_settings
+from config.settings import Settings
 from events.label_records import LabelEvent
 from online_models import (
     PrequentialAccuracy,
@@ -44,11 +44,10 @@ from online_models import (
     tagger_from_taxonomy,
 )
 from storage.model_registry import TAGGER_MODEL_NAME, ModelRegistry, SnapshotMeta
-from streams.app import app
 from streams.decoding import decode_or_dead_letter
-from streams.label_topics import labels
+from streams.topics import Topics
 
-__all__ = ["ModelLearner", "learner"]
+__all__ = ["ModelLearner"]
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +55,10 @@ log = logging.getLogger(__name__)
 class ModelLearner(Service):
     """The learner's state and its two jobs: learn a batch, publish when due."""
 
-    def __init__(self, settings: Settings, **kwargs: object) -> None:
+    def __init__(self, settings: Settings, *, app: faust.App, topics: Topics, **kwargs: object) -> None:
         self.settings = settings
+        self.app = app
+        self.topics = topics
         self.tagger: Tagger | None = None
         self.version: str | None = None  # registry version self.tagger is based on (None: unpublished)
         self.labels_offset: int | None = None  # last labels offset self.tagger has learned
@@ -85,7 +86,8 @@ class ModelLearner(Service):
 
     def owns_labels(self) -> bool:
         """Whether this worker is assigned the ``labels`` partition (so it is THE learner)."""
-        return any(tp.topic == labels.get_topic_name() for tp in app.consumer.assignment())
+        labels = self.topics.labels.get_topic_name()
+        return any(tp.topic == labels for tp in self.app.consumer.assignment())
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -176,7 +178,10 @@ class ModelLearner(Service):
         When the learner cannot start (Redis down, no snapshot and no valid taxonomy) the labels
         wait in memory, unacked, and the next batch or taxonomy check tries again.
         """
-        decoded = [(event, await decode_or_dead_letter(event, LabelEvent)) for event in events]
+        decoded = [
+            (event, await decode_or_dead_letter(event, LabelEvent, self.topics.deadletter))
+            for event in events
+        ]
         async with self._lock:
             self._backlog.extend(decoded)
             try:
@@ -274,6 +279,3 @@ class ModelLearner(Service):
             self._apply_taxonomy()
         if self._backlog:
             await self.learn([])
-
-
-learner = app.service(ModelLearner(get_settings()))

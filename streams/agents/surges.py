@@ -28,21 +28,17 @@ from alerts import Alert, SilenceRule, SurgeRule
 from alerts.silence_detector import SilenceDetector, SilenceSignal
 from alerts.surge_detector import SurgeDetector, SurgeSignal
 from alerts.volume_rules import build_silence_alert, build_surge_alert
-from config.settings import get_settings
+from config.settings import Settings
 from events.ticket_records import VolumeTick
 from storage.alert_cursors import AlertCursors
 from storage.clickhouse.alert_volume_queries import first_minute, group_bucket_counts, tag_bucket_counts
-from streams.alert_context import alert_context
-from streams.alert_topics import volume_ticks
-from streams.app import app
 from streams.decoding import decode_or_dead_letter
-from streams.worker_context import context
 from streams.worker_metrics import count_raised
+from streams.worker_parts import Worker
 
-__all__ = ["detect_volume_anomalies", "tick_volume_series", "volume_detectors"]
+__all__ = ["install"]
 
 log = logging.getLogger(__name__)
-_settings = get_settings()
 
 #: Ticks one timer round may send (a new rule's backfill is spread over several rounds).
 MAX_TICKS_PER_ROUND = 20_000
@@ -54,44 +50,83 @@ MAX_GAP_S = 86_400
 STALE_BUCKETS = 3
 STALE_MIN_S = 900
 
-#: ``rule_id|value`` -> ``{"params": detector parameters, "bucket": last bucket start, "detector": state}``
-volume_detectors = app.Table("volume-detectors", default=dict, partitions=_settings.topic_partitions)
-
 VolumeRule = SurgeRule | SilenceRule
 
 
-@app.timer(_settings.volume_tick_s, on_leader=True)
-async def tick_volume_series() -> None:
-    """Send every closed bucket of every surge/silence rule's series to the detectors."""
-    if not (alert_context.ready.is_set() and context.ready.is_set()):
-        return
-    now = time.time()
-    rules = context.rules.rules
-    for rule in (*rules.enabled_of(SurgeRule), *rules.enabled_of(SilenceRule)):
-        try:
-            await _tick_rule(rule, now)
-        except Exception as exc:  # ClickHouse or Redis away: the cursor stays, the next round retries
-            log.warning("volume rule %s behind (will retry): %r", rule.id, exc)
+def install(worker: Worker) -> faust.types.AgentT:
+    """Add the table ``volume-detectors``, the leader's :func:`tick_volume_series` timer and the
+    :func:`detect_volume_anomalies` agent to the worker's app."""
+    app, settings, context, alert_context = worker.app, worker.settings, worker.context, worker.alert_context
+    #: ``rule_id|value`` -> ``{"params": detector parameters, "bucket": last bucket start,
+    #: "detector": state}``
+    volume_detectors = app.Table("volume-detectors", default=dict, partitions=settings.topic_partitions)
+
+    @app.timer(settings.volume_tick_s, on_leader=True)
+    async def tick_volume_series() -> None:
+        """Send every closed bucket of every surge/silence rule's series to the detectors."""
+        if not (alert_context.ready.is_set() and context.ready.is_set()):
+            return
+        now = time.time()
+        rules = context.rules.rules
+        for rule in (*rules.enabled_of(SurgeRule), *rules.enabled_of(SilenceRule)):
+            try:
+                await _tick_rule(worker, rule, now)
+            except Exception as exc:  # ClickHouse or Redis away: the cursor stays, the next round retries
+                log.warning("volume rule %s behind (will retry): %r", rule.id, exc)
+
+    @app.agent(worker.topics.volume_ticks)
+    async def detect_volume_anomalies(stream: faust.StreamT) -> None:
+        """Every tick: feed the series' detector; raise an alert when it fires on a recent bucket."""
+        await context.ready.wait()
+        await alert_context.ready.wait()
+        async for event in stream.events():
+            tick = await decode_or_dead_letter(event, VolumeTick, worker.topics.deadletter)
+            if tick is None:
+                continue
+            rule = context.rules.rules.get(tick.rule_id)
+            if not isinstance(rule, SurgeRule | SilenceRule) or not rule.enabled:
+                continue
+            key = f"{tick.rule_id}|{tick.value}"
+            detected = _detect(rule, tick, volume_detectors[key])
+            if detected is None:
+                continue  # redelivered
+            signal, volume_detectors[key] = detected
+            if signal is None:
+                continue
+            now = time.time()
+            stale_after = max(rule.bucket_seconds * STALE_BUCKETS, STALE_MIN_S) + settings.volume_grace_s
+            if tick.bucket_start + rule.bucket_seconds + stale_after < now:
+                log.info(
+                    "%s fired on past bucket %d of %s (learning history): not alerted",
+                    rule.id,
+                    tick.bucket_start,
+                    tick.value,
+                )
+                continue
+            await _raise(worker, rule, tick, signal, now)
+
+    return detect_volume_anomalies
 
 
-async def _tick_rule(rule: VolumeRule, now: float) -> None:
+async def _tick_rule(worker: Worker, rule: VolumeRule, now: float) -> None:
+    settings, alert_context = worker.settings, worker.alert_context
     size = rule.bucket_seconds
-    cursors = AlertCursors(alert_context.redis, key_prefix=_settings.redis_key_prefix)
+    cursors = AlertCursors(alert_context.redis, key_prefix=settings.redis_key_prefix)
     name = f"volume:{rule.id}:{size}"
-    last_closed = math.floor((now - _settings.volume_grace_s) / size) * size - size
+    last_closed = math.floor((now - settings.volume_grace_s) / size) * size - size
     cursor = await cursors.get(name)
     if cursor is None:
         first = await alert_context.clickhouse(first_minute)
         if first is None:  # no history at all: start with the next bucket
             await cursors.set(name, last_closed)
             return
-        backfill_from = now - _settings.volume_backfill_days * 86_400
+        backfill_from = now - settings.volume_backfill_days * 86_400
         cursor = math.floor(max(first, backfill_from) / size) * size - size
     start = cursor + size
     if start > last_closed:
         return
     values, counts = await alert_context.clickhouse(
-        partial(_counts, rule, since=start, until=last_closed + size)
+        partial(_counts, settings, rule, since=start, until=last_closed + size)
     )
     if not values:
         await cursors.set(name, last_closed)
@@ -102,83 +137,50 @@ async def _tick_rule(rule: VolumeRule, now: float) -> None:
             tick = VolumeTick(
                 rule_id=rule.id, value=value, bucket_start=bucket, count=counts.get((value, bucket), 0)
             )
-            await volume_ticks.send(key=f"{rule.id}|{value}".encode(), value=tick.model_dump_json().encode())
+            await worker.topics.volume_ticks.send(
+                key=f"{rule.id}|{value}".encode(), value=tick.model_dump_json().encode()
+            )
     await cursors.set(name, buckets[-1])
     log.debug("volume rule %s: %d bucket(s) x %d series sent", rule.id, len(buckets), len(values))
 
 
 def _counts(
-    rule: VolumeRule, executor: Any, *, since: float, until: float
+    settings: Settings, rule: VolumeRule, executor: Any, *, since: float, until: float
 ) -> tuple[list[str], dict[tuple[str, int], int]]:
-    lookback = _settings.volume_lookback_days * 86_400
+    span = {
+        "bucket_seconds": rule.bucket_seconds,
+        "since": since,
+        "until": until,
+        "lookback_s": settings.volume_lookback_days * 86_400,
+    }
     if isinstance(rule, SurgeRule):
         tags = None if rule.tag == "*" else ([rule.tag] if rule.tag else list(rule.tags or ()))
-        return tag_bucket_counts(
-            executor,
-            dimension=rule.dimension,
-            tags=tags,
-            bucket_seconds=rule.bucket_seconds,
-            since=since,
-            until=until,
-            lookback_s=lookback,
-        )
+        return tag_bucket_counts(executor, dimension=rule.dimension, tags=tags, **span)
     values = getattr(rule.filters, rule.per) if rule.filters is not None else None
-    return group_bucket_counts(
-        executor,
-        field=rule.per,
-        values=values,
-        bucket_seconds=rule.bucket_seconds,
-        since=since,
-        until=until,
-        lookback_s=lookback,
-    )
+    return group_bucket_counts(executor, field=rule.per, values=values, **span)
 
 
-@app.agent(volume_ticks)
-async def detect_volume_anomalies(stream: faust.StreamT) -> None:
-    """Every tick: feed the series' detector; raise an alert when it fires on a recent bucket."""
-    await context.ready.wait()
-    await alert_context.ready.wait()
-    async for event in stream.events():
-        tick = await decode_or_dead_letter(event, VolumeTick)
-        if tick is None:
-            continue
-        rule = context.rules.rules.get(tick.rule_id)
-        if not isinstance(rule, SurgeRule | SilenceRule) or not rule.enabled:
-            continue
-        key = f"{tick.rule_id}|{tick.value}"
-        state: dict[str, Any] = volume_detectors[key]
-        detector: SurgeDetector | SilenceDetector = rule.detector()
-        params = detector.to_dict()["params"]
-        if state.get("params") == params and state.get("bucket") is not None:
-            if tick.bucket_start <= state["bucket"]:
-                continue  # redelivered
-            detector = type(detector).from_dict(state["detector"])
-            gap_from = max(state["bucket"] + rule.bucket_seconds, tick.bucket_start - MAX_GAP_S)
-            for bucket in range(gap_from, tick.bucket_start, rule.bucket_seconds):
-                detector.update(bucket, 0)
-        signal = detector.update(tick.bucket_start, tick.count)
-        volume_detectors[key] = {
-            "params": params,
-            "bucket": tick.bucket_start,
-            "detector": detector.to_dict(),
-        }
-        if signal is None:
-            continue
-        now = time.time()
-        stale_after = max(rule.bucket_seconds * STALE_BUCKETS, STALE_MIN_S) + _settings.volume_grace_s
-        if tick.bucket_start + rule.bucket_seconds + stale_after < now:
-            log.info(
-                "%s fired on past bucket %d of %s (learning history): not alerted",
-                rule.id,
-                tick.bucket_start,
-                tick.value,
-            )
-            continue
-        await _raise(rule, tick, signal, now)
+def _detect(
+    rule: VolumeRule, tick: VolumeTick, state: dict[str, Any]
+) -> tuple[SurgeSignal | SilenceSignal | None, dict[str, Any]] | None:
+    """Feed ``tick`` to its series' detector (state as the table holds it, zeros filling a gap):
+    the signal, if any, and the state to store back; None for a redelivered tick."""
+    detector: SurgeDetector | SilenceDetector = rule.detector()
+    params = detector.to_dict()["params"]
+    if state.get("params") == params and state.get("bucket") is not None:
+        if tick.bucket_start <= state["bucket"]:
+            return None
+        detector = type(detector).from_dict(state["detector"])
+        gap_from = max(state["bucket"] + rule.bucket_seconds, tick.bucket_start - MAX_GAP_S)
+        for bucket in range(gap_from, tick.bucket_start, rule.bucket_seconds):
+            detector.update(bucket, 0)
+    signal = detector.update(tick.bucket_start, tick.count)
+    return signal, {"params": params, "bucket": tick.bucket_start, "detector": detector.to_dict()}
 
 
-async def _raise(rule: VolumeRule, tick: VolumeTick, signal: SurgeSignal | SilenceSignal, now: float) -> None:
+async def _raise(
+    worker: Worker, rule: VolumeRule, tick: VolumeTick, signal: SurgeSignal | SilenceSignal, now: float
+) -> None:
     alert: Alert
     if isinstance(rule, SurgeRule) and isinstance(signal, SurgeSignal):
         alert = build_surge_alert(
@@ -190,7 +192,7 @@ async def _raise(rule: VolumeRule, tick: VolumeTick, signal: SurgeSignal | Silen
         )
     else:
         return
-    outcome = await alert_context.store.raise_alert(alert, cooldown_seconds=rule.cooldown_seconds)
+    outcome = await worker.alert_context.store.raise_alert(alert, cooldown_seconds=rule.cooldown_seconds)
     count_raised(rule.kind, [outcome])
     if outcome.event == "fired":
         log.warning("ALERT %s [%s] %s: %s", alert.alert_id, alert.severity, alert.rule_id, alert.reason)

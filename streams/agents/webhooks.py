@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from streams.alert_context import alert_context
-from streams.app import app
-from streams.worker_context import context
+from streams.worker_parts import Worker
 
-__all__ = ["keep_webhooks_running"]
+__all__ = ["install"]
 
 #: How soon a webhook added to (or changed in) the rules starts (or restarts).
 SYNC_S = 2.0
 
 
-@app.timer(SYNC_S, on_leader=True)
-async def keep_webhooks_running() -> None:
-    """Start, restart or stop the webhook loops to match the rules in force."""
-    if alert_context.ready.is_set() and context.ready.is_set():
-        alert_context.webhooks.sync(context.rules.rules.webhooks)
+def install(worker: Worker) -> None:
+    """Add the leader's :func:`keep_webhooks_running` timer to the worker's app."""
+    context, alert_context = worker.context, worker.alert_context
+
+    @worker.app.timer(SYNC_S, on_leader=True)
+    async def keep_webhooks_running() -> None:
+        """Start, restart or stop the webhook loops to match the rules in force."""
+        if alert_context.ready.is_set() and context.ready.is_set():
+            alert_context.webhooks.sync(context.rules.rules.webhooks)

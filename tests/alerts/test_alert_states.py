@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 
@@ -13,7 +12,7 @@ import redis.asyncio as aioredis
 from alerts import Alert, TransitionError, acknowledge, build_threshold_alert, escalate, resolve
 from storage.alert_states import AlertNotFound, AlertStore
 from tests.alerts.conftest import RuleFactory
-from tests.conftest import Stack
+from tests.conftest import Stack, scratch_redis
 
 pytestmark = pytest.mark.services
 
@@ -22,17 +21,12 @@ StoreFactory = Callable[..., AlertStore]
 
 @pytest.fixture
 async def store_factory(stack: Stack) -> AsyncIterator[StoreFactory]:
-    client = aioredis.Redis.from_url(stack.settings.redis_url)
-    prefix = f"test-states-{uuid.uuid4().hex[:12]}"
+    async with scratch_redis(stack.settings.redis_url, "states") as (client, prefix):
 
-    def make(**kwargs: object) -> AlertStore:
-        return AlertStore(client, key_prefix=prefix, **kwargs)  # type: ignore[arg-type]
+        def make(**kwargs: object) -> AlertStore:
+            return AlertStore(client, key_prefix=prefix, **kwargs)  # type: ignore[arg-type]
 
-    yield make
-    keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+        yield make
 
 
 def _crossing(make_rule: RuleFactory, window: int, *, count: int = 5, **rule: object) -> Alert:

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from alerts import (
-    DeadlineRule,
-    Ticket,
-    TicketStep,
-    build_deadline_alert,
-    clock_state,
-    deadline_signals,
-    next_check_at,
-    parse_rules,
-)
+from alerts import DeadlineRule, Ticket, TicketStep, parse_rules
+from alerts.deadlines import build_deadline_alert, clock_state, deadline_signals, next_check_at
 from alerts.rules_file import RuleValidationError
 
 MIN, HOUR, DAY = 60, 3600, 86_400

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from hotline.surge_eval import load_series, load_windows, run_surge_eval
-from tests.conftest import ROOT
+from tests.conftest import hotline_cli
 from tests.datasets import NAB
 
 SERIES = sorted(NAB.glob("*.csv"))
@@ -27,22 +25,14 @@ def test_every_labelled_window_is_hit_within_the_false_alarm_target(series: Path
 
 
 def test_cli_prints_one_json_line() -> None:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hotline.cli",
-            "models",
-            "surge-eval",
-            "--series",
-            str(SERIES[0]),
-            "--windows",
-            str(NAB / "windows.json"),
-        ],
-        capture_output=True,
-        text=True,
+    out = hotline_cli(
+        "models",
+        "surge-eval",
+        "--series",
+        str(SERIES[0]),
+        "--windows",
+        str(NAB / "windows.json"),
         timeout=120,
-        cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])

@@ -5,17 +5,8 @@ from collections.abc import Callable
 
 import pytest
 
-from alerts import (
-    BatchCount,
-    TaggedComplaint,
-    ThresholdRule,
-    WindowKey,
-    build_threshold_alert,
-    count_batch,
-    crossed,
-    evaluate_crossing,
-    match_group,
-)
+from alerts import BatchCount, TaggedComplaint, ThresholdRule, WindowKey, count_batch, crossed
+from alerts.threshold import build_threshold_alert, evaluate_crossing, match_group
 
 RuleFactory = Callable[..., ThresholdRule]
 ComplaintFactory = Callable[..., TaggedComplaint]

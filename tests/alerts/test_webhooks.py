@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import itertools
@@ -33,7 +34,7 @@ from storage.alert_states import AlertStore
 from storage.alert_stream import AlertStream, StreamEntry
 from streams.alert_webhooks import WebhookDelivery, WebhookDispatcher
 from tests.alerts.webhook_receiver import Receiver, webhook_receiver
-from tests.conftest import Pipeline, Stack
+from tests.conftest import Pipeline, Stack, scratch_redis
 
 ALERT = {
     "alert_id": "0123456789abcdef",
@@ -224,13 +225,8 @@ def test_robot_answers_and_dingtalk_signature() -> None:
 # -- delivery against a loopback receiver and the real Redis ----------------------------------------
 @pytest.fixture
 async def stream(stack: Stack) -> AsyncIterator[AlertStream]:
-    client = aioredis.Redis.from_url(stack.settings.redis_url)
-    prefix = f"test-hooks-{uuid.uuid4().hex[:10]}"
-    yield AlertStream(client, key_prefix=prefix)
-    keys = [k async for k in client.scan_iter(match=f"{prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    async with scratch_redis(stack.settings.redis_url, "hooks") as (client, prefix):
+        yield AlertStream(client, key_prefix=prefix)
 
 
 @pytest.fixture
@@ -332,19 +328,15 @@ async def test_a_restarted_target_resumes_after_what_it_delivered(
     stream: AlertStream, receiver: Receiver
 ) -> None:
     async with httpx.AsyncClient() as client:
-        first = WebhookDelivery(
-            stream, hook(receiver, "/ok", format="json"), client, backoff_s=0.05, backoff_cap_s=0.1
-        )
-        task = asyncio.ensure_future(first.run())
+        target = hook(receiver, "/ok", format="json")
+        start = functools.partial(WebhookDelivery, stream, target, client, backoff_s=0.05, backoff_cap_s=0.1)
+        task = asyncio.ensure_future(start().run())
         await stream.publish(alert(1))
         await asyncio.to_thread(receiver.wait, "/ok", 1)
         await asyncio.sleep(0.3)
         task.cancel()
         await stream.publish(alert(2))  # while it is down
-        again = WebhookDelivery(
-            stream, hook(receiver, "/ok", format="json"), client, backoff_s=0.05, backoff_cap_s=0.1
-        )
-        task = asyncio.ensure_future(again.run())
+        task = asyncio.ensure_future(start().run())  # a fresh delivery, as after a restart
         got = await asyncio.to_thread(receiver.wait, "/ok", 2)
         await asyncio.sleep(0.5)
         task.cancel()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 
-from tests.conftest import ROOT, Pipeline, Stack, free_port
+from tests.conftest import Pipeline, Stack, free_port, separate_api
 
 pytestmark = pytest.mark.services
 
@@ -122,30 +118,10 @@ def test_ingest_answers_503_when_the_broker_is_down(stack: Stack) -> None:
         "HOTLINE_API_PORT": str(port),
         "HOTLINE_PRODUCE_TIMEOUT_S": "1",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hotline.cli", "api"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "API did not start"
-                time.sleep(0.2)
-        response = httpx.post(
-            f"http://127.0.0.1:{port}/api/v1/complaints", json=VALID, headers=stack.auth(), timeout=15
-        )
+    with separate_api(env) as url:
+        response = httpx.post(f"{url}/api/v1/complaints", json=VALID, headers=stack.auth(), timeout=15)
         assert response.status_code == 503
         assert "broker" in response.json()["detail"]
-        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", headers=stack.auth(), timeout=10)
+        ready = httpx.get(f"{url}/readyz", headers=stack.auth(), timeout=10)
         assert ready.status_code == 503
         assert ready.json()["checks"]["broker"].startswith("unreachable")
-    finally:
-        proc.terminate()
-        proc.wait(15)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import ROOT, Pipeline, Stack
+from tests.conftest import ROOT, Pipeline, Stack, free_port, separate_api
 
 pytestmark = pytest.mark.services
 
@@ -84,36 +84,14 @@ def test_revoked_token_is_refused(pipeline: Pipeline) -> None:
 
 
 def test_ingest_over_the_rate_limit_gets_429_and_accepts_nothing(stack: Stack, tmp_path) -> None:
-    import time
-
-    from tests.conftest import free_port
-
     port = free_port()
     env = {**stack.env, "HOTLINE_API_PORT": str(port), "HOTLINE_INGEST_RATE_LIMIT_PER_S": "30"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hotline.cli", "api"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+    with separate_api(env) as api_url:
         body = {"complaints": [VALID] * 25}
-        url = f"http://127.0.0.1:{port}/api/v1/complaints/batch"
+        url = f"{api_url}/api/v1/complaints/batch"
         codes = [httpx.post(url, json=body, headers=stack.auth(), timeout=10).status_code for _ in range(4)]
         assert 429 in codes, codes
         refused = httpx.post(url, json=body, headers=stack.auth(), timeout=10)
         if refused.status_code == 429:
             assert refused.headers["Retry-After"] == "1"
             assert "limit" in refused.json()["detail"]
-    finally:
-        proc.terminate()
-        proc.wait(15)

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, Pipeline
+from storage.call_live_state import LiveCallStore
+from tests.conftest import CARD_BURST, CARD_TEXTS, ROOT, Pipeline
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,15 +25,6 @@ CHROMIUM_ARGS = [
 ]
 #: Screenshots land here (gitignored): look at them after a run.
 ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
-
-#: Texts the bootstrapped model tags card_arrival (the e2e rule counts that tag per branch).
-CARD_TEXTS = [
-    "I am still waiting on my card?",
-    "What can I do if my card still hasn't arrived after 2 weeks?",
-    "I have been waiting over a week. Is the card still coming?",
-    "My card has not arrived yet.",
-]
-BURST = 20  # the e2e rule's threshold (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +59,21 @@ def dashboard_stack(pipeline: Pipeline) -> Pipeline:
     return pipeline
 
 
-def post_burst(pipeline: Pipeline, branch: str, n: int = BURST, **extra: Any) -> list[str]:
+async def open_live_call(
+    store: LiveCallStore, call_id: str, *, line: str, branch: str, started_at: float | None = None
+) -> None:
+    """Open a live 8 kHz call on ``line`` at ``branch`` as the websocket handler would."""
+    await store.open_call(
+        call_id,
+        source="live",
+        started_at=time.time() if started_at is None else started_at,
+        sample_rate=8000,
+        options={},
+        metadata={"line": line, "branch": branch},
+    )
+
+
+def post_burst(pipeline: Pipeline, branch: str, n: int = CARD_BURST, **extra: Any) -> list[str]:
     """POST ``n`` card-arrival complaints for ``branch`` (crossing the e2e rule); returns their ids."""
     complaints = [
         {

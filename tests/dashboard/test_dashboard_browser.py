@@ -15,7 +15,7 @@ import pytest
 
 from storage.clickhouse import DriverExecutor, count_complaints
 from tests.conftest import Pipeline
-from tests.dashboard.conftest import ARTIFACTS, post_burst, wait_until
+from tests.dashboard.conftest import ARTIFACTS, open_live_call, post_burst, wait_until
 
 pytestmark = pytest.mark.services
 
@@ -247,14 +247,7 @@ def test_live_calls_show_the_running_transcript_and_risk(browser: Any, dashboard
             if end:
                 await store.end_call(call_id, ended_at=time.time(), reason="test", audio_seconds=4.0)
                 return
-            await store.open_call(
-                call_id,
-                source="live",
-                started_at=time.time(),
-                sample_rate=8000,
-                options={},
-                metadata={"line": line, "branch": "dash"},
-            )
+            await open_live_call(store, call_id, line=line, branch="dash")
             utterance = {
                 "index": 0,
                 "text": "我要去12378投诉你们",

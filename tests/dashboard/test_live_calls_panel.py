@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 
 from storage.call_live_state import LiveCallStore
 from tests.conftest import Pipeline
-from tests.dashboard.conftest import ARTIFACTS
+from tests.dashboard.conftest import ARTIFACTS, open_live_call
 
 pytestmark = pytest.mark.services
 
@@ -85,14 +85,7 @@ def test_a_call_is_pushed_to_the_panel_as_it_goes_without_polling(
         call = panel.locator(f'.call[data-call-id="{call_id}"]')
 
         async def start(store: LiveCallStore) -> None:
-            await store.open_call(
-                call_id,
-                source="live",
-                started_at=time.time(),
-                sample_rate=8000,
-                options={},
-                metadata={"line": line, "branch": "push"},
-            )
+            await open_live_call(store, call_id, line=line, branch="push")
             await store.add_utterance(call_id, _utterance(0, "我的卡还没到", 0.1, "low"), 0.1)
             await store.record_frame(
                 call_id, at=time.time(), partial="我要投诉", audio_seconds=3.0, reply=None
@@ -246,14 +239,8 @@ def test_two_channel_lines_are_labelled_by_speaker_and_the_wall_transcript_is_la
         # The mono call through the real stack: its utterance is stored without a speaker (as records
         # from before two-channel calls are); the feed may then leave the field out, or say "mixed".
         async def start_mono(store: LiveCallStore) -> None:
-            await store.open_call(
-                mono_id,
-                source="live",
-                started_at=time.time() - 60,  # older: listed below the two-channel call
-                sample_rate=8000,
-                options={},
-                metadata={"line": "mono-line", "branch": "mono"},
-            )
+            # started earlier: listed below the two-channel call
+            await open_live_call(store, mono_id, line="mono-line", branch="mono", started_at=time.time() - 60)
             await store.add_utterance(mono_id, _utterance(0, "我的卡被吞了", 0.1, "low"), 0.1)
 
         _with_store(dashboard_stack, start_mono)

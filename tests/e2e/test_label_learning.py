@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from storage.clickhouse import DriverExecutor
-from tests.conftest import BANKING77, ROOT, Stack, free_port
+from tests.conftest import BANKING77, ROOT, Stack, free_port, hotline_cli
 
 pytestmark = pytest.mark.services
 
@@ -189,20 +189,8 @@ def test_cold_start_bootstrap_correction_metrics_and_restart(learning: Learning,
     assert row["risk"] >= 0.6 and row["version"] == first
 
     # 2. A bootstrap while the worker runs: every worker loads it, the learner adopts it.
-    boot = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hotline.cli",
-            "models",
-            "bootstrap",
-            str(_small_bootstrap_file(tmp_path / "b.csv")),
-        ],
-        env=learning.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    boot = hotline_cli(
+        "models", "bootstrap", str(_small_bootstrap_file(tmp_path / "b.csv")), env=learning.env
     )
     assert boot.returncode == 0, boot.stderr
     booted = json.loads(boot.stdout.strip().splitlines()[-1])["version"]

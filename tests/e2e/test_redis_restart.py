@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,7 +24,7 @@ from websockets.exceptions import ConnectionClosed
 
 from hotline.local_services import redis_server
 from storage.alert_stream import AlertStream
-from tests.conftest import ROOT, Stack, free_port
+from tests.conftest import Stack, free_port, hotline_cli
 from tests.e2e.isolated_pipeline import IsolatedPipeline, isolated_pipeline
 
 pytestmark = [pytest.mark.services, pytest.mark.outage]
@@ -86,13 +84,8 @@ class AlertFeed(threading.Thread):
 
 def _ingest_token(pipeline: IsolatedPipeline) -> str:
     """A stored ``ingest`` token, as a gateway would use (resolved through Redis, unlike the admin's)."""
-    created = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "tokens", "create", "--name", "gateway", "--role", "ingest"],
-        env=pipeline.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    created = hotline_cli(
+        "tokens", "create", "--name", "gateway", "--role", "ingest", env=pipeline.env, timeout=60
     )
     assert created.returncode == 0, created.stderr
     return created.stdout.strip().splitlines()[-1]

@@ -13,18 +13,11 @@ import websockets
 from aiokafka import AIOKafkaProducer
 
 from storage.clickhouse import DriverExecutor, count_complaints, minute_counts
-from tests.conftest import Pipeline
+from tests.conftest import CARD_BURST, CARD_TEXTS, Pipeline
 
 pytestmark = pytest.mark.services
 
-#: Texts the bootstrapped model tags card_arrival (checked below through the stored rows).
-CARD_TEXTS = [
-    "I am still waiting on my card?",
-    "What can I do if my card still hasn't arrived after 2 weeks?",
-    "I have been waiting over a week. Is the card still coming?",
-    "My card has not arrived yet.",
-]
-N = 20  # the e2e rule's threshold (tests/conftest.py)
+N = CARD_BURST
 
 
 def _complaints(branch: str, n: int) -> list[dict[str, object]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from importlib.metadata import version
 from pathlib import Path
 from typing import get_args
@@ -16,18 +15,12 @@ from alerts import AUDIENCES, SEVERITIES
 from hotline.cli import ModelConfiguration
 from online_models.model_selection import MODEL_CONFIGURATIONS
 from streams.agent_sets import AgentSet
-from tests.conftest import ROOT
+from tests.conftest import hotline_cli
 
 
 def _hotline(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hotline.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "COLUMNS": "200"},  # help on one line per option
-    )
+    # COLUMNS: help on one line per option
+    return hotline_cli(*args, env={**os.environ, "COLUMNS": "200"}, timeout=60)
 
 
 def test_version() -> None:

@@ -17,19 +17,14 @@ from config.settings import Settings
 from hotline.launcher import demo_bootstrap_sources
 from online_models import loads_signed
 from storage.model_registry import TAGGER_MODEL_NAME, ModelRegistry
-from tests.conftest import BANKING77, ROOT, Stack
+from tests.conftest import BANKING77, ROOT, Stack, hotline_cli
 
 pytestmark = pytest.mark.services
 
 
 def _bootstrap(stack: Stack, prefix: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "models", "bootstrap", *args],
-        env={**stack.env, "HOTLINE_REDIS_KEY_PREFIX": prefix},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    return hotline_cli(
+        "models", "bootstrap", *args, env={**stack.env, "HOTLINE_REDIS_KEY_PREFIX": prefix}, timeout=600
     )
 
 

@@ -6,12 +6,11 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BANKING77, ROOT
+from tests.conftest import BANKING77, hotline_cli
 from tests.datasets import dataset_csv
 
 EVAL_KEYS = {"accuracy", "macro_f1", "learn_per_s", "predict_per_s", "n_train", "n_test", "n_labels"}
@@ -45,14 +44,7 @@ def _hotline(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
         "HOTLINE_PII_HASH_KEY": "test-pii-key-0123456789",
         **(env or {}),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "hotline.cli", *args],
-        env=environment,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return hotline_cli(*args, env=environment)
 
 
 def _last_json(result: subprocess.CompletedProcess[str]) -> dict[str, object]:

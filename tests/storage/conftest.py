@@ -11,17 +11,20 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
+from config.settings import Settings
 from hotline.local_services import clickhouse as local_clickhouse
 from storage.clickhouse import ChdbExecutor, ClickHouseExecutor, DriverExecutor
-from tests.conftest import EXTERNAL
+from storage.clickhouse.server_admin import drop_database
+from tests.conftest import EXTERNAL, scratch_redis
 
 Connect = Callable[[], ClickHouseExecutor]
 #: A fixed minute, so rollup tests know which minute buckets they fill.
@@ -96,7 +99,7 @@ def clickhouse_connect(request: pytest.FixtureRequest) -> Iterator[Connect]:
 
     yield connect
     cleanup = connect()
-    cleanup.execute(f"DROP DATABASE IF EXISTS {database}")
+    drop_database(cleanup, database)
     for executor in made:
         executor.close()
 
@@ -143,3 +146,20 @@ def make_complaint() -> Callable[..., dict[str, Any]]:
         }
 
     return make
+
+
+@pytest.fixture
+async def redis_scratch() -> AsyncIterator[tuple[aioredis.Redis, str]]:
+    """The configured Redis and a key prefix of the test's own (see :func:`tests.conftest.scratch_redis`)."""
+    async with scratch_redis(Settings().redis_url, "storage") as scratch:
+        yield scratch
+
+
+@pytest.fixture
+def redis_client(redis_scratch: tuple[aioredis.Redis, str]) -> aioredis.Redis:
+    return redis_scratch[0]
+
+
+@pytest.fixture
+def key_prefix(redis_scratch: tuple[aioredis.Redis, str]) -> str:
+    return redis_scratch[1]

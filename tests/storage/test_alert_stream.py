@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 import redis.asyncio as aioredis
@@ -33,22 +32,6 @@ def make_alert(n: int, *, count: int = 20, fired_at: float = 1_000.0) -> Alert:
     return build_threshold_alert(
         RULE, group="tag=card_arrival&branch=B1", window_start=60 * n, count=count, fired_at=fired_at
     )
-
-
-@pytest.fixture
-async def redis_client() -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(Settings().redis_url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def key_prefix(redis_client: aioredis.Redis) -> AsyncIterator[str]:
-    prefix = f"test-alerts-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    keys = [key async for key in redis_client.scan_iter(match=f"{prefix}:*", count=1000)]
-    if keys:
-        await redis_client.delete(*keys)
 
 
 @pytest.fixture

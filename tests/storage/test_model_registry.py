@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-
 import pytest
 import redis.asyncio as aioredis
 
-from config.settings import Settings
 from storage.model_metrics import ModelMetricsStore
 from storage.model_registry import TAGGER_MODEL_NAME, ModelRegistry
 
 pytestmark = pytest.mark.services
-
-
-@pytest.fixture
-async def redis_client() -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(Settings().redis_url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def key_prefix(redis_client: aioredis.Redis) -> AsyncIterator[str]:
-    prefix = f"test-models-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    keys = [key async for key in redis_client.scan_iter(match=f"{prefix}:*", count=1000)]
-    if keys:
-        await redis_client.delete(*keys)
 
 
 async def test_save_load_meta_and_announcement(redis_client: aioredis.Redis, key_prefix: str) -> None:

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 import pytest
 import redis.asyncio as aioredis
 
 from storage.rate_limits import IngestRateLimiter
-from tests.conftest import Stack, free_port
+from tests.conftest import Stack, free_port, scratch_redis
 
 pytestmark = pytest.mark.services
 
 
 async def test_budget_per_second_is_enforced(stack: Stack) -> None:
-    client = aioredis.Redis.from_url(stack.settings.redis_url)
-    prefix = f"test-ratelimit-{uuid.uuid4().hex[:12]}"
-    limiter = IngestRateLimiter(client, key_prefix=prefix, per_s=1_000_000)
-    try:
+    async with scratch_redis(stack.settings.redis_url, "ratelimit") as (client, prefix):
+        limiter = IngestRateLimiter(client, key_prefix=prefix, per_s=1_000_000)
         assert await limiter.allow("t", 10)
         limiter.per_s = 5
         assert not await limiter.allow("t", 6)  # over budget in this second or the next one
         assert await limiter.allow("other-token", 5)
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
 
 
 async def test_unreachable_redis_lets_ingest_through_and_says_so_once(

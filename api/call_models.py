@@ -1,10 +1,12 @@
-"""Pydantic models at the edge of the call endpoints: metadata in, call views out."""
+"""Pydantic models at the edge of the call endpoints: metadata in (query parameters or the
+``config`` message), call views out."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Depends, Query
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from api.customer_refs import hash_customer_ref
@@ -15,6 +17,7 @@ __all__ = [
     "CallDetail",
     "CallList",
     "CallMetadataIn",
+    "CallMetadataQuery",
     "CallSummary",
     "RecordingAccepted",
     "UtteranceOut",
@@ -54,6 +57,29 @@ class CallMetadataIn(BaseModel):
             regulator_forwarded=self.regulator_forwarded,
             regulator_ref=self.regulator_ref,
         )
+
+
+def _metadata_query(
+    line: Annotated[str | None, Query(max_length=64)] = None,
+    branch: Annotated[str | None, Query(max_length=64)] = None,
+    caller_ref: Annotated[
+        str | None, Query(max_length=128, description="Only its keyed hash is kept.")
+    ] = None,
+    regulator_forwarded: bool = False,
+    regulator_ref: Annotated[str | None, Query(max_length=128)] = None,
+) -> dict[str, Any]:
+    return {
+        "line": line,
+        "branch": branch,
+        "caller_ref": caller_ref,
+        "regulator_forwarded": regulator_forwarded,
+        "regulator_ref": regulator_ref,
+    }
+
+
+#: The call's metadata as query parameters, unvalidated (:class:`CallMetadataIn` validates them,
+#: after a websocket's ``config`` message may have added its own).
+CallMetadataQuery = Annotated[dict[str, Any], Depends(_metadata_query)]
 
 
 def metadata_error(exc: ValidationError) -> str:
