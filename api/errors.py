@@ -179,12 +179,21 @@ def _document_problems(app: FastAPI) -> None:
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # replacing app.openapi is FastAPI's documented hook
 
 
 def install_error_handlers(app: FastAPI) -> None:
     _document_problems(app)
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RedisError, _redis_unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(
+        RequestValidationError,
+        _validation_error,  # type: ignore[arg-type]  # Starlette types handlers as taking any Exception
+    )
+    app.add_exception_handler(
+        HTTPException,
+        _http_error,  # type: ignore[arg-type]  # Starlette types handlers as taking any Exception
+    )
+    app.add_exception_handler(
+        RedisError,
+        _redis_unavailable,  # type: ignore[arg-type]  # Starlette types handlers as taking any Exception
+    )
     app.add_exception_handler(Exception, _server_error)

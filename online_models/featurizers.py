@@ -145,8 +145,8 @@ class HashedNgrams:
             raise ValueError("word_ngram_range must be (0, 0) or (lo, hi) with 1 <= lo <= hi <= 3")
         if self.max_chars is not None and self.max_chars < 1:
             raise ValueError("max_chars must be >= 1 or None")
-        self.char_ngram_range = tuple(char_ngram_range)  # type: ignore[assignment]
-        self.word_ngram_range = tuple(word_ngram_range)  # type: ignore[assignment]
+        self.char_ngram_range = tuple(char_ngram_range)  # type: ignore[assignment]  # tuple() loses the arity
+        self.word_ngram_range = tuple(word_ngram_range)  # type: ignore[assignment]  # tuple() loses the arity
 
     def __setstate__(self, state: dict[str, object]) -> None:
         """Featurizers pickled before folding and segmentation existed keep featurising as they did."""

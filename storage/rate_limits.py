@@ -32,8 +32,8 @@ class IngestRateLimiter:
         storage = RedisStorage(
             "async+redis://",
             implementation="redispy",
-            # No second pool: the API client's (limits types its options as scalars, hence the ignore).
-            connection_pool=redis.connection_pool,  # type: ignore[arg-type]
+            # No second pool: the API client's.
+            connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # limits types kwargs as scalars
             key_prefix=f"{key_prefix}:ratelimit",
         )
         self._windows = FixedWindowRateLimiter(storage)

@@ -124,7 +124,7 @@ async def publish_utterance(
         risk=risk.score,
         risk_level=risk.level,
         risk_terms=risk.terms,
-        source=call.source,  # type: ignore[arg-type]
+        source=call.source,
         metadata=call.metadata,
         call_started_at=call.started_at,
         recognized_at=time.time(),
@@ -168,10 +168,10 @@ async def end_call(
         await topics.complaints_in.send(key=complaint_id.encode(), value=complaint.model_dump_json().encode())
     summary = CallEnded(
         call_id=call.call_id,
-        source=call.source,  # type: ignore[arg-type]
+        source=call.source,
         started_at=call.started_at,
         ended_at=ended_at,
-        end_reason=reason,  # type: ignore[arg-type]
+        end_reason=reason,
         metadata=meta,
         sample_rate=call.session.sample_rate if call.session else int(state.get("sample_rate", 0)),
         audio_seconds=max(audio_seconds, float(state.get("audio_seconds", 0.0))),

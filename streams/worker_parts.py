@@ -34,5 +34,5 @@ class Worker:
 
 def add_service(app: faust.App, service: S) -> S:
     """``service``, registered to start and stop with ``app`` (``app.service`` is typed for classes)."""
-    app.service(service)  # type: ignore[arg-type]
+    app.service(service)  # type: ignore[arg-type]  # faust types app.service for classes; instances work
     return service

@@ -91,7 +91,10 @@ def alert_viewer(
     audience = audience_for(principal.role, role)
     if audience is None:
         raise forbidden(audience_refused(principal, role))
-    return AlertViewer(audience, min_severity)  # type: ignore[arg-type]
+    return AlertViewer(
+        audience,  # type: ignore[arg-type]  # audience_for returns str; always an Audience
+        min_severity,
+    )
 
 
 ViewerDep = Annotated[AlertViewer, Depends(alert_viewer)]
@@ -127,7 +130,10 @@ async def alerts_feed(
         await websocket.send_json({"error": message, "code": status.WS_1008_POLICY_VIOLATION})
         await websocket.close(status.WS_1008_POLICY_VIOLATION, message)
         return
-    viewer = AlertViewer(audience, min_severity)  # type: ignore[arg-type]
+    viewer = AlertViewer(
+        audience,  # type: ignore[arg-type]  # audience_for returns str; always an Audience
+        min_severity,
+    )
     stream = AlertStream(redis, key_prefix=settings.redis_key_prefix, maxlen=settings.alert_stream_maxlen)
     cursor = last_id
     # Clients only listen (or send pings); reading their side is how a silent disconnect is noticed.
@@ -269,7 +275,9 @@ async def ack_alert(
     audience = audience_for(principal.role)
     if audience is not None and audience != "monitoring":
         alert = await _store(settings, redis).get(alert_id)
-        if alert is not None and not AlertViewer(audience).sees(alert.to_ws_payload()):  # type: ignore[arg-type]
+        if alert is not None and not AlertViewer(
+            audience  # type: ignore[arg-type]  # audience_for returns str; always an Audience
+        ).sees(alert.to_ws_payload()):
             raise forbidden(f"role {principal.role!r} may acknowledge only {audience!r} alerts")
     done = await _act(
         settings, redis, alert_id, partial(acknowledge, by=body.by, at=time.time()), "acknowledged"

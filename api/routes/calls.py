@@ -132,7 +132,7 @@ async def upload_recording(
     call_id = call_id or f"upload-{uuid.uuid4().hex}"
     options = RecognizerOptions(
         sample_rate=wav.sample_rate,
-        channels=wav.channels,  # type: ignore[arg-type]
+        channels=wav.channels,
         customer_channel=settings.asr_customer_channel if customer_channel is None else customer_channel,
     )
     await _claim(clickhouse, store, call_id, wav, options, metadata)

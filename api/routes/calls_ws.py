@@ -321,7 +321,7 @@ class _CallConnection:
     async def _send(self, kind: str, pcm: bytes = b"", **extra: Any) -> None:
         record = CallAudio(
             call_id=self.call_id,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             connection=self.connection,
             seq=self.seq,
             sample_rate=self.sample_rate,

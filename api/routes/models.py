@@ -171,6 +171,6 @@ async def metrics(
     """Prometheus text format of the numbers in ``/api/v1/models``, then the API's own
     (``api.api_metrics``: requests, latency, status codes, websocket clients)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_StatusCollector(await _status(redis, settings, taxonomy)))  # type: ignore[arg-type]
+    registry.register(_StatusCollector(await _status(redis, settings, taxonomy)))
     api_numbers = generate_latest(request.app.state.api_metrics.registry)
     return Response(generate_latest(registry) + api_numbers, media_type=CONTENT_TYPE_LATEST)

@@ -65,7 +65,10 @@ class SilencesOut(BaseModel):
 
 
 def _out(silence: Silence, now: float) -> SilenceOut:
-    return SilenceOut(**silence.model_dump(), state=silence.state(now))  # type: ignore[arg-type]
+    return SilenceOut(
+        **silence.model_dump(),
+        state=silence.state(now),
+    )
 
 
 def _store(settings: SettingsDep, redis: RedisDep) -> SilenceStore:

@@ -74,7 +74,10 @@ def _history() -> tuple[list[tuple[str, str, dict[str, Any]]], dict[str, Alert]]
         {"severity": "info", "audiences": ("regulator_desk",)},
         {"severity": "warning"},
     ]
-    alerts = [_alert(n, **spec) for n, spec in enumerate(specs)]  # type: ignore[arg-type]
+    alerts = [
+        _alert(n, **spec)  # type: ignore[arg-type]  # spec dicts differ in value types: joined to object
+        for n, spec in enumerate(specs)
+    ]
     for alert in alerts:
         add("fired", alert)
     acked = acknowledge(alerts[2], by="li", at=NOW + 100)
@@ -108,7 +111,7 @@ def test_list_shows_each_alert_as_it_stands_and_filters_like_the_feed(executor: 
     for role, least in itertools.product(
         ("monitoring", "regulator_desk", "oncall"), ("info", "warning", "critical")
     ):
-        viewer = AlertViewer(role, least)  # type: ignore[arg-type]
+        viewer = AlertViewer(role, least)  # type: ignore[arg-type]  # product() widens the Literals to str
         expected = {i for i, a in final.items() if viewer.sees(a.to_ws_payload())}
         got = {a["alert_id"] for a in list_alerts(executor, since=NOW - 10, role=role, min_severity=least)}
         assert got == expected, (role, least)

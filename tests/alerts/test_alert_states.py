@@ -24,7 +24,11 @@ async def store_factory(stack: Stack) -> AsyncIterator[StoreFactory]:
     async with scratch_redis(stack.settings.redis_url, "states") as (client, prefix):
 
         def make(**kwargs: object) -> AlertStore:
-            return AlertStore(client, key_prefix=prefix, **kwargs)  # type: ignore[arg-type]
+            return AlertStore(
+                client,
+                key_prefix=prefix,
+                **kwargs,  # type: ignore[arg-type]  # kwargs typed object; tests pass AlertStore options
+            )
 
         yield make
 
@@ -79,7 +83,7 @@ async def test_a_batch_with_repeats_of_one_series_yields_one_alert(
     store = store_factory()
     outcomes = await store.raise_many([(_crossing(make_rule, w, count=w + 1), None) for w in range(6)])
     assert [o.event for o in outcomes] == ["fired"] + ["updated"] * 5
-    final = await store.get(outcomes[0].alert.alert_id)  # type: ignore[union-attr]
+    final = await store.get(outcomes[0].alert.alert_id)  # type: ignore[union-attr]  # fired, so alert is set
     assert final is not None and final.occurrences == 6 and final.count == 6
 
 
@@ -94,7 +98,11 @@ async def test_concurrent_raisers_count_each_occurrence_once(
     )
     assert sum(r.event == "fired" for r in results) == 1
     assert sum(r.event == "updated" for r in results) == 3
-    alert_id = next(r.alert.alert_id for r in results if r.event == "fired")  # type: ignore[union-attr]
+    alert_id = next(
+        r.alert.alert_id  # type: ignore[union-attr]  # a fired outcome always carries its alert
+        for r in results
+        if r.event == "fired"
+    )
     stored = await stores[0].get(alert_id)
     assert stored is not None and stored.occurrences == 4
     assert len(await stores[0].stream.read_entries("0-0")) == 4

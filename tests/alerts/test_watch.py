@@ -29,7 +29,7 @@ def _alert(rule_id: str, severity: str) -> object:
 
 def test_board_numbers_alerts_and_finds_them() -> None:
     board = AlertBoard()
-    a = _alert("w-a", "critical").to_ws_payload()  # type: ignore[attr-defined]
+    a = _alert("w-a", "critical").to_ws_payload()  # type: ignore[attr-defined]  # _alert's object is an Alert
     line = board.take({"stream_id": "1-0", "event": "fired", "alert": a})
     assert "#1 CRITICAL fired: Watched w-a" in line and a["alert_id"] in line
     assert board.find("#1") == board.find("1") == board.find(a["alert_id"][:6]) == a["alert_id"]
@@ -55,7 +55,13 @@ async def test_watch_shows_oncall_alerts_and_acknowledges_them(pipeline: Pipelin
         bufsize=1,
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    threading.Thread(
+        target=lambda: [
+            lines.put(line)
+            for line in proc.stdout  # type: ignore[union-attr]  # stdout=PIPE: not None
+        ],
+        daemon=True,
+    ).start()
 
     history: list[str] = []
 
@@ -79,26 +85,30 @@ async def test_watch_shows_oncall_alerts_and_acknowledges_them(pipeline: Pipelin
         wait_for(r"^connected as oncall")
         store = AlertStore(client, key_prefix=s.redis_key_prefix)
         run = f"{time.time_ns() % 10**9}"
-        quiet = await store.raise_alert(_alert(f"w-warn-{run}", "warning"))  # type: ignore[arg-type]
-        loud = await store.raise_alert(_alert(f"w-crit-{run}", "critical"))  # type: ignore[arg-type]
+        quiet = await store.raise_alert(
+            _alert(f"w-warn-{run}", "warning")  # type: ignore[arg-type]  # _alert's object is an Alert
+        )
+        loud = await store.raise_alert(
+            _alert(f"w-crit-{run}", "critical")  # type: ignore[arg-type]  # _alert's object is an Alert
+        )
         assert quiet.alert and loud.alert
         match = wait_for(rf"#(\d+) CRITICAL fired: Watched w-crit-{run} .*\[{loud.alert.alert_id}\]")
-        proc.stdin.write(f"ack #{match.group(1)} on it\n")  # type: ignore[union-attr]
-        proc.stdin.flush()  # type: ignore[union-attr]
+        proc.stdin.write(f"ack #{match.group(1)} on it\n")  # type: ignore[union-attr]  # stdin=PIPE: not None
+        proc.stdin.flush()  # type: ignore[union-attr]  # stdin=PIPE: not None
         wait_for(rf"ack {loud.alert.alert_id}: done")
         wait_for(rf"acknowledged by night-shift: Watched w-crit-{run}")
         stored = await store.get(loud.alert.alert_id)
         assert stored is not None and stored.status == "acknowledged" and stored.acked_by == "night-shift"
-        proc.stdin.write("open\n")  # type: ignore[union-attr]
-        proc.stdin.flush()  # type: ignore[union-attr]
+        proc.stdin.write("open\n")  # type: ignore[union-attr]  # stdin=PIPE: not None
+        proc.stdin.flush()  # type: ignore[union-attr]  # stdin=PIPE: not None
         wait_for(rf"acknowledged critical: Watched w-crit-{run}")
         # The plain warning was never shown to on-call.
         await asyncio.sleep(0.5)
         while not lines.empty():
             history.append(lines.get_nowait())
         assert not [line for line in history if f"w-warn-{run}" in line]
-        proc.stdin.write("quit\n")  # type: ignore[union-attr]
-        proc.stdin.flush()  # type: ignore[union-attr]
+        proc.stdin.write("quit\n")  # type: ignore[union-attr]  # stdin=PIPE: not None
+        proc.stdin.flush()  # type: ignore[union-attr]  # stdin=PIPE: not None
         assert proc.wait(10) == 0
     finally:
         if proc.poll() is None:

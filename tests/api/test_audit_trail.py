@@ -265,7 +265,9 @@ def trail(pipeline: Pipeline) -> Trail:
     # A token created and revoked by the CLI.
     created = _hotline(stack, "tokens", "create", "--name", f"audit-cli-{RUN}", "--role", "ingest")
     assert created.returncode == 0 and "audit log" not in created.stderr, created.stderr
-    token_id = re.search(r"created token (\w+)", created.stdout)[1]  # type: ignore[index]
+    token_id = re.search(  # type: ignore[index]  # None on a miss, which fails the test anyway
+        r"created token (\w+)", created.stdout
+    )[1]
     revoked = _hotline(stack, "tokens", "revoke", token_id)
     assert revoked.returncode == 0 and "audit log" not in revoked.stderr, revoked.stderr
     cli = {"actor_name": f"cli:{getpass.getuser()}", "role": "admin", "actor_id": "", "request_id": ""}
@@ -344,7 +346,9 @@ def test_the_cli_warns_but_succeeds_when_clickhouse_is_unreachable(stack: Stack)
     created = _hotline(offline, "tokens", "create", "--name", f"audit-offline-{RUN}", "--role", "ingest")
     assert created.returncode == 0, created.stderr
     assert "warning: token.create" in created.stderr and "not recorded in the audit log" in created.stderr
-    token_id = re.search(r"created token (\w+)", created.stdout)[1]  # type: ignore[index]
+    token_id = re.search(  # type: ignore[index]  # None on a miss, which fails the test anyway
+        r"created token (\w+)", created.stdout
+    )[1]
     assert created.stdout.strip().splitlines()[-1].startswith(f"hl_{token_id}_")
     revoked = _hotline(offline, "tokens", "revoke", token_id)
     assert revoked.returncode == 0 and "warning: token.revoke" in revoked.stderr, revoked.stderr

@@ -65,7 +65,7 @@ def test_wav_extensible_pcm_is_accepted_and_float_is_not() -> None:
         (lambda w: b"not a wav file at all", NotPcmAudio, "RIFF"),
     ],
 )
-def test_bad_wav_files_say_what_is_wrong(mutate, error, match) -> None:  # type: ignore[no-untyped-def]
+def test_bad_wav_files_say_what_is_wrong(mutate, error, match) -> None:
     wav = wav_bytes(bytes(400), 8000)
     with pytest.raises(error, match=match):
         read_wav(mutate(wav))

@@ -102,7 +102,15 @@ def learning(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "HOTLINE_TAXONOMY_PATH": str(taxonomy),
         "HOTLINE_TAXONOMY_RELOAD_S": "1",
     }
-    holder = Learning(env, f"http://127.0.0.1:{port}", env["HOTLINE_API_TOKEN"], taxonomy, logs, None, None)  # type: ignore[arg-type]
+    holder = Learning(
+        env,
+        f"http://127.0.0.1:{port}",
+        env["HOTLINE_API_TOKEN"],
+        taxonomy,
+        logs,
+        None,  # type: ignore[arg-type]  # worker is None until spawned just below
+        None,  # type: ignore[arg-type]  # api is None until spawned just below
+    )
     holder.worker = holder.spawn("worker", "worker")
     holder.api = holder.spawn("api", "api")
     try:

@@ -61,7 +61,7 @@ def _spawn(env: dict[str, str], name: str, log_dir) -> subprocess.Popen[bytes]:
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    proc.log_path = log  # type: ignore[attr-defined]
+    proc.log_path = log  # type: ignore[attr-defined]  # log path stashed on the Popen for _state()
     return proc
 
 
@@ -72,10 +72,13 @@ def _state(worker: subprocess.Popen[bytes]) -> str:
         os.kill(worker.pid, signal.SIGUSR1)
         time.sleep(2)
     status = "running" if worker.poll() is None else f"exited {worker.returncode}"
-    text = worker.log_path.read_text(errors="replace")  # type: ignore[attr-defined]
+    text = worker.log_path.read_text(errors="replace")  # type: ignore[attr-defined]  # _spawn() sets log_path
     dump = text.rfind("SIGUSR1:")
     tail = text[dump:] if dump >= 0 else "\n".join(text.splitlines()[-40:])
-    return f"worker ({status}), log from {worker.log_path}:\n{tail}"  # type: ignore[attr-defined]
+    return (
+        f"worker ({status}), log from {worker.log_path}:\n"  # type: ignore[attr-defined]  # set by _spawn()
+        f"{tail}"
+    )
 
 
 def test_kill_9_mid_stream_loses_and_repeats_nothing(stack: Stack, tmp_path) -> None:

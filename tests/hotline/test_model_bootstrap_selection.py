@@ -63,9 +63,12 @@ def test_bootstrap_validates_configurations_and_records_the_choice(stack: Stack,
     assert dimension["validation"].startswith("shuffled 5-fold")
     assert "model selection: broad" in result.stderr  # progress on the console
     extra, tagger = asyncio.run(_published(stack, prefix))
-    recorded = extra["model_choices"]["banking77"]  # type: ignore[index]
+    recorded = extra["model_choices"]["banking77"]  # type: ignore[index]  # extra's values are typed object
     assert recorded["chosen"] == dimension["chosen"] and recorded["accuracy"] == dimension["accuracy"]
-    assert tagger.model_choices["banking77"]["chosen"] == dimension["chosen"]  # type: ignore[attr-defined]
+    assert (
+        tagger.model_choices["banking77"]["chosen"]  # type: ignore[attr-defined]  # a Tagger, typed object
+        == dimension["chosen"]
+    )
 
 
 def test_bootstrap_without_selection_says_so(stack: Stack) -> None:
@@ -93,7 +96,12 @@ def test_demo_bootstraps_the_chinese_dimensions_from_the_shipped_set(stack: Stac
     reports = {d["dimension"]: d for d in json.loads(result.stdout.strip().splitlines()[-1])["dimensions"]}
     assert set(reports) == {"business_line", "cause"}
     _, tagger = asyncio.run(_published(stack, prefix))
-    tags = {r.dimension: r for r in tagger.predict_one("信用卡被盗刷了两万块，银行一直不处理")}  # type: ignore[attr-defined]
+    tags = {
+        r.dimension: r
+        for r in tagger.predict_one(  # type: ignore[attr-defined]  # a Tagger, typed object
+            "信用卡被盗刷了两万块，银行一直不处理"
+        )
+    }
     assert tags["business_line"].tag == "credit_card" and tags["business_line"].source == "model"
     assert tags["cause"].tag == "funds_security" and tags["cause"].source == "model"
 
@@ -142,4 +150,4 @@ def test_a_clone_with_nothing_beside_it_bootstraps_the_demo_model(stack: Stack, 
     _, tagger = asyncio.run(_published(stack, prefix))
     assert {r.dimension: r.source for r in tagger.predict_one("my card has not arrived yet")}[
         "banking77"
-    ] == "model"  # type: ignore[attr-defined]
+    ] == "model"

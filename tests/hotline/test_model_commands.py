@@ -86,7 +86,11 @@ def test_eval_with_folds_and_custom_columns(split: tuple[Path, Path], tmp_path: 
             "light",
         )
     )
-    assert report["folds"] == 3 and len(report["fold_accuracies"]) == 3  # type: ignore[arg-type]
+    assert (
+        report["folds"] == 3
+        and len(report["fold_accuracies"])  # type: ignore[arg-type]  # JSON values are typed object; a list
+        == 3
+    )
     assert report["n_test"] == 1875 and report["model"] == "light"
     assert 0.6 < float(report["accuracy"]) <= 1.0
 
@@ -186,14 +190,14 @@ def test_bench_models_reports_items_per_second_on_one_core(split: tuple[Path, Pa
         "predict_per_cpu_s",
         "tagger_predict_per_s",
     ):
-        assert float(report[key]) > 0, key  # type: ignore[arg-type]
+        assert float(report[key]) > 0, key  # type: ignore[arg-type]  # JSON values are typed object; floats
     assert report["tagger_dimensions"] == 5
     run = report["run"]  # what every bench prints beside its figures
     assert isinstance(run, dict) and len(str(run["commit"])) == 40 and isinstance(run["dirty"], bool)
     assert len(run["load_before"]) == len(run["load_after"]) == 3 and run["cpus"] >= 1
     assert run["settings_changed"]["HOTLINE_CLASSIFY_BATCH_SIZE"] == "123"
     assert not any("TOKEN" in name or "KEY" in name for name in run["settings_changed"])  # no secrets
-    assert 1_000_000 < int(report["snapshot_bytes"]) < 50_000_000  # type: ignore[arg-type]
+    assert 1_000_000 < int(report["snapshot_bytes"]) < 50_000_000
 
 
 def test_bootstrap_refuses_labels_outside_the_taxonomy(tmp_path: Path) -> None:

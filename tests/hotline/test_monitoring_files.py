@@ -54,8 +54,11 @@ def test_alert_rules_cover_the_system_and_name_real_metrics() -> None:
     assert {"HotlineWorkerWithoutModel", "HotlineNoModelPublished", "HotlineTargetDown"} <= names
     for rule in rules:
         expr = str(rule["expr"])
-        assert rule["labels"]["severity"] in {"warning", "critical"}, rule["alert"]  # type: ignore[index]
-        assert rule["annotations"]["summary"], rule["alert"]  # type: ignore[index]
+        assert (
+            rule["labels"]["severity"]  # type: ignore[index]  # a dict, typed object
+            in {"warning", "critical"}
+        ), rule["alert"]
+        assert rule["annotations"]["summary"], rule["alert"]  # type: ignore[index]  # a dict, typed object
         for metric in _REFERENCED.findall(expr):
             assert _base_name(metric) in exported, f"{rule['alert']}: {metric} is not exported"
 

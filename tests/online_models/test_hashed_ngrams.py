@@ -92,4 +92,4 @@ def test_long_texts_are_cut() -> None:
 )
 def test_bad_parameters_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
-        HashedNgrams(**kwargs)  # type: ignore[arg-type]
+        HashedNgrams(**kwargs)  # type: ignore[arg-type]  # bad parameters on purpose, typed dict[str, object]

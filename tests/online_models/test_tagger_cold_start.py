@@ -100,7 +100,7 @@ def test_unknown_dimension_and_bad_keywords_are_refused() -> None:
 def test_tag_results_are_frozen() -> None:
     result = TagResult("product", "mortgage", 0.9, "model", "t-1")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        result.tag = "other"  # type: ignore[misc]
+        result.tag = "other"  # type: ignore[misc]  # deliberate write: checks TagResult is frozen
 
 
 def test_signed_snapshot_of_a_tagger_keeps_behaviour_and_version() -> None:

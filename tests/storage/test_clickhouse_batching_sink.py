@@ -15,7 +15,12 @@ class ListSink(BatchingSink[int]):
     """Stores rows in a list; while ``broken`` is set every write fails like a lost connection."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(name="list", retry_initial_s=0.01, retry_max_s=0.05, **kwargs)  # type: ignore[arg-type]
+        super().__init__(
+            name="list",
+            retry_initial_s=0.01,
+            retry_max_s=0.05,
+            **kwargs,  # type: ignore[arg-type]  # kwargs typed object; tests pass int/float options
+        )
         self.stored: list[int] = []
         self.batches: list[int] = []
         self.broken = threading.Event()

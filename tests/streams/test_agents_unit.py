@@ -147,10 +147,10 @@ def parts(tmp_path: Path) -> Iterator[Parts]:
     sink, store = RecordingSink(), RecordingAlertStore()
     context = worker.context
     context.rules = RulesSource(rules)
-    context.tagger = LoadedTagger(_trained_tagger())  # type: ignore[assignment]
-    context.sink = sink  # type: ignore[assignment]
+    context.tagger = LoadedTagger(_trained_tagger())  # type: ignore[assignment]  # a TaggerSource test double
+    context.sink = sink  # type: ignore[assignment]  # an AckedSink test double
     context.ready.set()
-    worker.alert_context.store = store  # type: ignore[assignment]
+    worker.alert_context.store = store  # type: ignore[assignment]  # an AlertStore test double
     worker.alert_context.ready.set()
     yield Parts(worker, sink, store, *readers)
 
@@ -186,7 +186,7 @@ async def test_classified_complaints_are_stored_with_their_tags(parts: Parts) ->
     assert by_text["I lost my card on the bus"]["tags"] == ["card"]
     assert by_text["the mortgage rate is too high"]["tags"] == ["mortgage"]
     assert all(row["model_version"] == parts.worker.context.tagger.tagger.version for row in parts.sink.rows)
-    assert parts.worker.context.tagger.predictions == 2  # type: ignore[attr-defined]
+    assert parts.worker.context.tagger.predictions == 2  # type: ignore[attr-defined]  # it is a LoadedTagger
 
 
 async def test_a_bad_record_is_dead_lettered_and_the_rest_stored(parts: Parts) -> None:
@@ -248,7 +248,7 @@ def _utterance(call_id: str, index: int, *, risk: float, level: str, forwarded: 
             end_s=3.0,
             confidence=0.9,
             risk=risk,
-            risk_level=level,  # type: ignore[arg-type]
+            risk_level=level,
             metadata=CallMetadata(regulator_forwarded=forwarded),
             call_started_at=now - 5,
             recognized_at=now,
