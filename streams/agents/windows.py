@@ -5,7 +5,10 @@ Why a plain table of per-window counts and not Faust's windowed tables (``Table.
 in the same table entry, see :func:`_not_yet_counted`), the firing state (``last_fired``) must
 change atomically with the counts, and a window's time is the complaint's, set by the classify
 agent per rule (tumbling or sliding, per-rule lengths); Faust's windowed tables key windows by the
-stream's own timestamps, one window shape per table, and keep no state beside the values.
+stream's own timestamps, one window shape per table, and keep no state beside the values. Above
+all, rules and their window lengths are reloaded while the worker runs, and a Faust table must be
+declared before it starts: a table per window shape cannot follow a rule edit. So no throughput
+comparison was made; the choice is about what each can express.
 """
 
 from __future__ import annotations
