@@ -76,12 +76,14 @@ class EventProducer:
             "request_timeout_ms": int(settings.produce_timeout_s * 1000),
         }
         self._batched = AIOKafkaProducer(
-            linger_ms=settings.ingest_linger_ms, max_batch_size=BATCH_BYTES, **common
+            linger_ms=settings.ingest_linger_ms,
+            max_batch_size=BATCH_BYTES,
+            partitioner=StickyPartitioner(hold_s=max(settings.ingest_linger_ms, 1) / 1000),
+            **common,
         )
         self._prompt = AIOKafkaProducer(
             linger_ms=PROMPT_LINGER_MS, max_request_size=MAX_REQUEST_BYTES, **common
         )
-        self._sticky = StickyPartitioner(hold_s=max(settings.ingest_linger_ms, 1) / 1000)
         self._started = False
         self._lock = asyncio.Lock()
 
@@ -115,21 +117,10 @@ class EventProducer:
         topic = self.settings.topic(topic_name)
         batch: Sequence[Record] = list(records)
         try:
-            if topic_name in STICKY_TOPICS:
-                partition = await self._sticky_partition(topic)
-                futures = [
-                    await self._batched.send(topic, key=k, value=v, partition=partition) for k, v in batch
-                ]
-            else:
-                futures = [await self._prompt.send(topic, key=k, value=v) for k, v in batch]
+            client = self._batched if topic_name in STICKY_TOPICS else self._prompt
+            futures = [await client.send(topic, key=k, value=v) for k, v in batch]
             timeout = self.timeout_s * max(1, len(batch) // RECORDS_PER_TIMEOUT)
             await asyncio.wait_for(asyncio.gather(*futures), timeout)
         except (KafkaError, OSError, TimeoutError) as exc:
             log.error("broker did not acknowledge %d record(s) for %s: %s", len(batch), topic, exc)
             raise BrokerUnavailable("the message broker did not acknowledge in time") from exc
-
-    async def _sticky_partition(self, topic: str) -> int:
-        """The partition this moment's complaints share (one request's records stay together)."""
-        every = sorted(await self._batched.partitions_for(topic))
-        available = sorted(self._batched.client.cluster.available_partitions_for_topic(topic))
-        return self._sticky(None, every, available)

@@ -104,8 +104,6 @@ def time_range(
 ) -> tuple[datetime, datetime]:
     """``[since, until)`` with defaults (until: now; since: ``default`` before until); 422 if empty."""
     end = bounded("until", until) or datetime.now(UTC)
-    start = bounded("since", since or end - default)
+    start, _ = optional_range(since or end - default, end)
     assert start is not None
-    if end <= start:
-        raise invalid_query("until", "`until` must be after `since`")
     return start, end
