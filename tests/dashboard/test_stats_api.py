@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -215,10 +216,17 @@ def test_alerts_csv_has_a_header_and_the_alert_columns(http: httpx.Client) -> No
 
 
 def test_daily_summary_as_json_and_printable_page(http: httpx.Client, known: Known) -> None:
-    summary = http.get("/api/v1/reports/daily")
+    today = http.get("/api/v1/reports/daily")
+    assert today.status_code == 200, today.text
+    assert today.json()["timezone"] == "Asia/Shanghai"
+    # The day of our 20 recent rows in Shanghai: from 16:00 UTC on, "today" there is tomorrow here,
+    # and the rows stored before it are yesterday's.
+    recent = known.now - timedelta(minutes=5)
+    day = recent.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    summary = http.get("/api/v1/reports/daily", params={"day": day})
     assert summary.status_code == 200, summary.text
     body = summary.json()
-    assert body["timezone"] == "Asia/Shanghai" and body["complaints"] >= 30
+    assert body["date"] == day and body["complaints"] >= 20
     assert [c["kind"] for c in body["compliance"]] == ["responded", "resolved", "closed"]
     assert any(t["tag"] == "delay" for t in body["top_tags"])
     page = http.get("/api/v1/reports/daily.html")
