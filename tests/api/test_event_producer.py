@@ -7,31 +7,18 @@ import asyncio
 import secrets
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from api.event_producer import EventProducer
+from config.settings import Settings
 from events.topic_names import CALLS_AUDIO, COMPLAINTS_IN
 from tests.conftest import Stack
+from tests.topic_records import read_topics
 
 pytestmark = pytest.mark.services
 
 
-async def _partitions_by_value(stack: Stack, producer: EventProducer, topic_name: str) -> dict[bytes, int]:
-    consumer = AIOKafkaConsumer(
-        producer.settings.topic(topic_name),
-        bootstrap_servers=stack.settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    await consumer.start()
-    try:
-        placed: dict[bytes, int] = {}
-        while batch := await consumer.getmany(timeout_ms=2000):
-            placed |= {r.value or b"": tp.partition for tp, records in batch.items() for r in records}
-        return placed
-    finally:
-        await consumer.stop()
+async def _partitions_by_value(settings: Settings, topic_name: str) -> dict[bytes, int]:
+    return {r.value or b"": r.partition for r in await read_topics(settings, topic_name)}
 
 
 async def test_complaints_go_together_by_time_and_a_calls_frames_by_key(stack: Stack) -> None:
@@ -46,8 +33,8 @@ async def test_complaints_go_together_by_time_and_a_calls_frames_by_key(stack: S
         await producer.send_many(COMPLAINTS_IN, later)
         for call in ("call-1", "call-2", "call-3"):
             await producer.send_many(CALLS_AUDIO, [(call.encode(), f"{call}/{i}".encode()) for i in range(4)])
-        complaints = await _partitions_by_value(stack, producer, COMPLAINTS_IN)
-        frames = await _partitions_by_value(stack, producer, CALLS_AUDIO)
+        complaints = await _partitions_by_value(settings, COMPLAINTS_IN)
+        frames = await _partitions_by_value(settings, CALLS_AUDIO)
     finally:
         await producer.stop()
 

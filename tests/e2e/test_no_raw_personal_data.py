@@ -22,13 +22,13 @@ import httpx
 import pytest
 import redis
 import websockets
-from aiokafka import AIOKafkaConsumer
 from clickhouse_driver.errors import ServerException
 
 from hotline.bench.asr_speech import speech_tools_missing, synthesize_speech, wav_bytes
 from storage.clickhouse import DriverExecutor
 from tests.conftest import Pipeline
 from tests.e2e.vosk_clients import EOF_TEXT, lockstep, new_call_id, read_until_closed, ws_url
+from tests.topic_records import read_topics
 
 pytestmark = pytest.mark.services
 
@@ -70,22 +70,7 @@ def _clickhouse_hits(executor: DriverExecutor, raw: str) -> list[str]:
 
 
 async def _topic_values(pipeline: Pipeline, *names: str) -> list[bytes]:
-    settings = pipeline.stack.settings
-    consumer = AIOKafkaConsumer(
-        *(settings.topic(n) for n in names),
-        bootstrap_servers=settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    await consumer.start()
-    try:
-        values: list[bytes] = []
-        while batch := await consumer.getmany(timeout_ms=2000, max_records=10_000):
-            values += [record.value or b"" for records in batch.values() for record in records]
-        return values
-    finally:
-        await consumer.stop()
+    return [r.value or b"" for r in await read_topics(pipeline.stack.settings, *names)]
 
 
 def _redis_dump(pipeline: Pipeline) -> bytes:
